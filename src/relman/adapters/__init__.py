@@ -1,0 +1,1 @@
+"""Adapters: git, files, templates and other I/O at the edge."""

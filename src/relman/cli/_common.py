@@ -1,0 +1,60 @@
+"""Shared CLI plumbing: state passed down from the root, output helpers."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from relman.bootstrap import Services
+    from relman.errors import RelmanError
+
+
+@dataclass
+class CliState:
+    repo: Path
+    config: Path | None
+    debug: bool
+
+
+def state(ctx: typer.Context) -> CliState:
+    obj = ctx.find_root().obj
+    if not isinstance(obj, CliState):  # invoked without the root callback (tests of sub-apps)
+        obj = CliState(repo=Path(), config=None, debug=False)
+    return obj
+
+
+def services(ctx: typer.Context) -> Services:
+    """Wire the services for the repository and policy chosen on the command line."""
+    from relman.bootstrap import build_services
+
+    st = state(ctx)
+    return build_services(repo=st.repo, config=st.config)
+
+
+def console(*, stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def print_json(data: Any) -> None:
+    """Machine output: one JSON document on stdout."""
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def print_error(exc: RelmanError, *, as_json: bool = False) -> None:
+    if as_json:
+        sys.stderr.write(json.dumps({"error": exc.to_dict()}, ensure_ascii=False) + "\n")
+        return
+    err = console(stderr=True)
+    err.print(f"[bold red]error:[/] {exc}", markup=True)
+    if exc.hint:
+        err.print(f"[dim]hint:[/] {exc.hint}", markup=True)

@@ -1,0 +1,1 @@
+"""Use cases: keyword-only functions that take ports and policies."""

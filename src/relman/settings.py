@@ -1,0 +1,328 @@
+"""relman.toml: the release policy as code, validated with pydantic.
+
+Settings are looked up in this order (the first found wins):
+
+1. the file named by ``--config`` or ``RELMAN_CONFIG``;
+2. ``relman.toml`` in the repository root;
+3. ``[tool.relman]`` in the repository's ``pyproject.toml``;
+4. the built-in default, which is the J-003 plan itself.
+
+Environment variables ``RELMAN_<SECTION>__<KEY>`` override single values, e.g.
+``RELMAN_VERSIONING__TAG_FORMAT=rel-{version}``. Values are read as JSON when they parse as
+JSON, otherwise as plain strings.
+
+Every model forbids unknown keys so a typo fails loudly, and a validation error names the file,
+the line and the dotted key path.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from relman.errors import ConfigError
+
+CONFIG_FILE = "relman.toml"
+ENV_PREFIX = "RELMAN_"
+# Environment variables that are not settings overrides.
+_RESERVED_ENV = {"RELMAN_CONFIG", "RELMAN_DEBUG", "RELMAN_DATABASE_URL", "RELMAN_HOME"}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ProjectSettings(_Model):
+    """Who we are releasing."""
+
+    name: str = "Smart Dairy ERP"
+    timezone: str = "Asia/Dhaka"
+    support_url: str = "https://support.smartdairybd.com/tickets"
+    support_contact: str = "release-management@smartdairybd.com"
+
+
+def _check_tag_format(value: str) -> str:
+    if "{version}" not in value:
+        raise ValueError("tag format must contain '{version}'")
+    return value
+
+
+class CommitTypeSettings(_Model):
+    """What one Conventional Commits type means for the version and the notes."""
+
+    bump: Literal["major", "minor", "patch", "none"] = "none"
+    section: str | None = None
+    description: str = ""
+
+
+def _default_commit_types() -> dict[str, CommitTypeSettings]:
+    t = CommitTypeSettings
+    return {
+        "feat": t(bump="minor", section="New Features", description="New feature"),
+        "fix": t(bump="patch", section="Bug Fixes", description="Bug fix"),
+        "perf": t(bump="patch", section="Enhancements", description="Performance"),
+        "security": t(bump="patch", section="Security", description="Security fix"),
+        "refactor": t(bump="none", section="Enhancements", description="Code refactoring"),
+        "docs": t(description="Documentation"),
+        "style": t(description="Code style changes"),
+        "test": t(description="Tests"),
+        "chore": t(description="Maintenance"),
+        "build": t(description="Build system"),
+        "ci": t(description="Continuous integration"),
+        "revert": t(bump="patch", description="Reverts a previous commit"),
+    }
+
+
+class CommitSettings(_Model):
+    """Conventional Commits rules (J-003 §5.4)."""
+
+    types: dict[str, CommitTypeSettings] = Field(default_factory=_default_commit_types)
+    breaking_bump: Literal["major", "minor", "patch"] = "major"
+    # The 0.x rule: while MAJOR is 0, a breaking change bumps MINOR instead of MAJOR.
+    zero_major_breaking_bumps_minor: bool = False
+    # Merge commits: skip them, or read the pull-request title / the squashed body.
+    merge_commits: Literal["skip", "title", "body"] = "skip"
+    ticket_patterns: list[str] = Field(default_factory=lambda: [r"SD-\d+"])
+    allowed_scopes: list[str] = Field(default_factory=list)
+    header_max_length: int = 100
+    # Refactors appear under Enhancements only when they carry this footer (users can see them).
+    visible_refactor_footer: str = "User-Visible"
+
+    @field_validator("ticket_patterns")
+    @classmethod
+    def _valid_patterns(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from exc
+        return value
+
+
+class ComponentSettings(_Model):
+    """One independently versioned component (J-003 §4.3)."""
+
+    paths: list[str] = Field(default_factory=list)
+    tag_format: str = "v{version}"
+    scheme: Literal["semver", "odoo", "mobile", "schema"] = "semver"
+    description: str = ""
+
+    _tag = field_validator("tag_format")(_check_tag_format)
+
+
+class VersioningSettings(_Model):
+    """SemVer and tags (J-003 §4)."""
+
+    tag_format: str = "v{version}"
+    # The first release of a repository with no release tag.
+    initial_version: str = "0.1.0"
+    prerelease_tokens: list[str] = Field(default_factory=lambda: ["alpha", "beta", "rc"])
+    hotfix_token: str = "hotfix"
+
+    _tag = field_validator("tag_format")(_check_tag_format)
+
+
+class NotesSettings(_Model):
+    """Release notes (J-003 §10)."""
+
+    title: str = "Release Notes - {product} v{version}"
+    default_severity: str = "Medium"
+    archive_dir: str = "docs/releases"
+    changelog_file: str = "CHANGELOG.md"
+    template_dir: str | None = None
+    migration_paths: list[str] = Field(
+        default_factory=lambda: ["migrations/**", "**/migrations/**", "db/migrations/**"]
+    )
+    config_paths: list[str] = Field(
+        default_factory=lambda: ["config/**", "**/*.conf", "**/*.cfg", "**/*.ini", ".env.example"]
+    )
+    dependency_files: list[str] = Field(
+        default_factory=lambda: ["**/requirements*.txt", "**/pyproject.toml", "**/__manifest__.py"]
+    )
+    upgrade_instructions: list[str] = Field(
+        default_factory=lambda: [
+            "Take and verify a production database backup (pg_dump -Fc).",
+            "Deploy the release with `relman deploy` in the approved deployment window.",
+            "Run the database migrations (`odoo -u all -d smart_dairy --stop-after-init`).",
+            "Run the smoke test suite and watch the monitoring thresholds (J-003 §14).",
+        ]
+    )
+    rollback_instructions: str = (
+        "Follow the rollback procedure of J-003 §9.3: `relman rollback prod --to {previous}`. "
+        "Restore the pre-migration backup if the schema changed."
+    )
+
+
+class Settings(_Model):
+    """The whole policy file."""
+
+    project: ProjectSettings = Field(default_factory=ProjectSettings)
+    versioning: VersioningSettings = Field(default_factory=VersioningSettings)
+    commits: CommitSettings = Field(default_factory=CommitSettings)
+    components: dict[str, ComponentSettings] = Field(default_factory=dict)
+    notes: NotesSettings = Field(default_factory=NotesSettings)
+
+
+# --------------------------------------------------------------------------------------
+# Loading
+
+
+def find_config(root: Path) -> tuple[Path | None, Mapping[str, Any], str]:
+    """Return (path, raw table, source text) of the policy for a repository root."""
+    explicit = os.environ.get("RELMAN_CONFIG")
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise ConfigError(f"config file not found: {path}", where="RELMAN_CONFIG")
+        return path, *_read_toml(path, None)
+    candidate = root / CONFIG_FILE
+    if candidate.is_file():
+        return candidate, *_read_toml(candidate, None)
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file():
+        table, text = _read_toml(pyproject, ("tool", "relman"))
+        if table:
+            return pyproject, table, text
+    return None, {}, ""
+
+
+def _read_toml(path: Path, subtable: tuple[str, ...] | None) -> tuple[Mapping[str, Any], str]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file: {exc.strerror}", where=str(path)) from exc
+    try:
+        data: Mapping[str, Any] = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"invalid TOML: {exc}", where=str(path)) from exc
+    for key in subtable or ():
+        value = data.get(key, {})
+        data = value if isinstance(value, Mapping) else {}
+    return data, text
+
+
+def load_settings(
+    root: Path | None = None,
+    *,
+    config_file: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Load, override from the environment and validate the policy."""
+    root = root or Path.cwd()
+    env = os.environ if environ is None else environ
+    if config_file is not None:
+        if not config_file.is_file():
+            raise ConfigError(f"config file not found: {config_file}", where="--config")
+        raw, text = _read_toml(config_file, None)
+        path: Path | None = config_file
+    else:
+        path, raw, text = find_config(root)
+    data = _apply_env_overrides(dict(raw), env)
+    return validate_settings(data, path=path, text=text)
+
+
+def validate_settings(
+    data: Mapping[str, Any], *, path: Path | None = None, text: str = ""
+) -> Settings:
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        raise _config_error(exc, path, text) from None
+
+
+def _config_error(exc: ValidationError, path: Path | None, text: str) -> ConfigError:
+    lines = []
+    first_where = None
+    for err in exc.errors():
+        keys = [str(k) for k in err["loc"]]
+        key_path = _format_key_path(err["loc"])
+        line = locate_key(text, keys) if text else None
+        where = f"{path or '<defaults>'}" + (f":{line}" if line else "") + f" {key_path}"
+        first_where = first_where or where
+        lines.append(f"{where}: {err['msg']}")
+    message = (
+        lines[0]
+        if len(lines) == 1
+        else f"{len(lines)} errors in the policy:\n" + "\n".join(f"  {line}" for line in lines)
+    )
+    return ConfigError(message, details={"errors": lines})
+
+
+def _format_key_path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + part
+    return out
+
+
+_HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+_ASSIGN = re.compile(r"^\s*([A-Za-z0-9_\-\".]+)\s*=")
+
+
+def locate_key(text: str, keys: list[str]) -> int | None:
+    """Best-effort 1-based line of a dotted key path in TOML text (None if not found).
+
+    Understands ``[a.b]`` headers, dotted keys and ``key = value`` lines, which is what a
+    hand-written policy file uses. Falls back to the closest enclosing table.
+    """
+    keys = [k for k in keys if not k.isdigit()]
+    best: tuple[int, int] | None = None  # (matched depth, line)
+    table: list[str] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        header = _HEADER.match(raw)
+        if header:
+            table = [p.strip().strip('"') for p in header.group(1).split(".")]
+            depth = _prefix_depth(table, keys)
+            if depth == len(table) and (best is None or depth > best[0]):
+                best = (depth, number)
+            continue
+        assign = _ASSIGN.match(raw)
+        if assign:
+            full = table + [p.strip().strip('"') for p in assign.group(1).split(".")]
+            depth = _prefix_depth(full, keys)
+            # the key itself, or an inline table holding the rest of the path
+            if depth == min(len(full), len(keys)) and (best is None or depth > best[0]):
+                best = (depth, number)
+    return best[1] if best else None
+
+
+def _prefix_depth(a: list[str], b: list[str]) -> int:
+    depth = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        depth += 1
+    return depth
+
+
+def _apply_env_overrides(data: dict[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
+    for name, value in env.items():
+        if not name.startswith(ENV_PREFIX) or name in _RESERVED_ENV or "__" not in name:
+            continue
+        parts = [p.lower() for p in name[len(ENV_PREFIX) :].split("__")]
+        target = data
+        for part in parts[:-1]:
+            nxt = target.get(part)
+            if not isinstance(nxt, dict):
+                nxt = dict(nxt) if isinstance(nxt, Mapping) else {}
+                target[part] = nxt
+            target = nxt
+        target[parts[-1]] = _env_value(value)
+    return data
+
+
+def _env_value(value: str) -> Any:
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value

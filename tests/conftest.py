@@ -1,0 +1,101 @@
+"""Shared fixtures. `repo_builder` makes real git repositories in tmp_path."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Rahim Dev",
+    "GIT_AUTHOR_EMAIL": "rahim@smartdairy.test",
+    "GIT_COMMITTER_NAME": "Rahim Dev",
+    "GIT_COMMITTER_EMAIL": "rahim@smartdairy.test",
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
+class RepoBuilder:
+    """A real git repository with deterministic dates, for tests."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._tick = 0
+        path.mkdir(parents=True, exist_ok=True)
+        self.git("init", "-q", "-b", "main")
+        self.git("config", "user.name", GIT_ENV["GIT_AUTHOR_NAME"])
+        self.git("config", "user.email", GIT_ENV["GIT_AUTHOR_EMAIL"])
+        self.git("config", "commit.gpgsign", "false")
+        self.git("config", "tag.gpgsign", "false")
+
+    def _env(self) -> dict[str, str]:
+        # one minute per commit from 2026-01-01 00:00 Asia/Dhaka
+        stamp = 1767204000 + 60 * self._tick
+        date = f"{stamp} +0600"
+        return {**os.environ, **GIT_ENV, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
+
+    def git(self, *args: str, check: bool = True) -> str:
+        proc = subprocess.run(
+            ["git", *args],
+            cwd=self.path,
+            env=self._env(),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if check and proc.returncode != 0:
+            raise AssertionError(f"git {' '.join(args)} failed: {proc.stderr}")
+        return proc.stdout.strip()
+
+    def write(self, files: dict[str, str]) -> None:
+        for rel, content in files.items():
+            target = self.path / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(content, encoding="utf-8")
+
+    def commit(self, message: str, files: dict[str, str] | None = None) -> str:
+        """Commit `files` (path -> content; a default file when None) and return the sha."""
+        self._tick += 1
+        self.write(files if files is not None else {f"file{self._tick}.txt": f"{self._tick}\n"})
+        self.git("add", "-A")
+        self.git("commit", "-q", "--allow-empty", "-m", message)
+        return self.git("rev-parse", "HEAD")
+
+    def tag(self, name: str, *, annotated: bool = True, ref: str = "HEAD") -> None:
+        if annotated:
+            self.git("tag", "-a", name, "-m", f"Release {name}", ref)
+        else:
+            self.git("tag", name, ref)
+
+    def branch(self, name: str, start: str = "HEAD") -> None:
+        self.git("branch", name, start)
+
+    def checkout(self, name: str) -> None:
+        self.git("checkout", "-q", name)
+
+    def merge(self, branch: str, message: str | None = None) -> str:
+        self._tick += 1
+        self.git("merge", "-q", "--no-ff", branch, "-m", message or f"Merge branch '{branch}'")
+        return self.git("rev-parse", "HEAD")
+
+    def head(self) -> str:
+        return self.git("rev-parse", "HEAD")
+
+
+@pytest.fixture
+def repo_builder(tmp_path: Path) -> Iterator[RepoBuilder]:
+    yield RepoBuilder(tmp_path / "repo")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test reads the developer's RELMAN_* settings or global git config."""
+    for name in list(os.environ):
+        if name.startswith("RELMAN_"):
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for key, value in GIT_ENV.items():
+        monkeypatch.setenv(key, value)
