@@ -1,0 +1,68 @@
+"""Release tags <-> versions (J-003 §4.3): ``v{version}``, ``farm-v{version}``, ...
+
+A tag format is a pattern with exactly one ``{version}`` placeholder. Tags that do not match
+the format, or whose version part is not a valid version, are not release tags of that format
+and are ignored (``parse`` returns None).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from relman.domain.versions import Version
+from relman.errors import ConfigError, InvalidInputError
+
+PLACEHOLDER = "{version}"
+
+
+@dataclass(frozen=True)
+class TagFormat:
+    """How a version is written as a git tag, e.g. ``v{version}`` or ``farm-v{version}``."""
+
+    pattern: str = "v{version}"
+    _prefix: str = field(init=False, repr=False, compare=False)
+    _suffix: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        count = self.pattern.count(PLACEHOLDER)
+        if count != 1:
+            problem = "has no" if count == 0 else f"has {count}"
+            raise ConfigError(
+                f"tag format {self.pattern!r} {problem} '{PLACEHOLDER}' placeholder "
+                f"(exactly one is needed, e.g. 'v{PLACEHOLDER}')",
+                where="tag_format",
+            )
+        prefix, suffix = self.pattern.split(PLACEHOLDER)
+        object.__setattr__(self, "_prefix", prefix)
+        object.__setattr__(self, "_suffix", suffix)
+
+    @property
+    def prefix(self) -> str:
+        """The text before the version (``farm-v`` for ``farm-v{version}``)."""
+        return self._prefix
+
+    def format(self, version: Version | str) -> str:
+        """The tag name of ``version``."""
+        return f"{self._prefix}{version}{self._suffix}"
+
+    def extract(self, tag: str) -> str | None:
+        """The version text of a tag of this format, or None if the tag does not match."""
+        prefix, suffix = self._prefix, self._suffix
+        if len(tag) <= len(prefix) + len(suffix):
+            return None
+        if not tag.startswith(prefix) or not tag.endswith(suffix):
+            return None
+        return tag[len(prefix) : len(tag) - len(suffix)]
+
+    def parse(
+        self, tag: str, *, parse_version: Callable[[str], Version] = Version.parse
+    ) -> Version | None:
+        """The version a tag stands for, or None when it is not a release tag of this format."""
+        text = self.extract(tag)
+        if text is None or not text[0].isdigit():
+            return None
+        try:
+            return parse_version(text)
+        except InvalidInputError:
+            return None
