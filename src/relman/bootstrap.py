@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 from relman.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    from relman.domain.branches import BranchPolicy
+    from relman.domain.commits import CommitPolicy
     from relman.ports import GitRepo
 
 
@@ -33,6 +35,34 @@ class Services:
         from relman.adapters.git_cli import GitCli
 
         return GitCli(self.repo_path)
+
+    @cached_property
+    def commit_policy(self) -> CommitPolicy:
+        """``[commits]`` as the domain's CommitPolicy (J-003 §5.4)."""
+        from relman.domain.commits import CommitPolicy, CommitType
+        from relman.domain.versions import Bump
+
+        cfg = self.settings.commits
+        return CommitPolicy(
+            types={
+                name: CommitType(bump=Bump.parse(t.bump), section=t.section)
+                for name, t in cfg.types.items()
+            },
+            breaking_bump=Bump.parse(cfg.breaking_bump),
+            zero_major_breaking_bumps_minor=cfg.zero_major_breaking_bumps_minor,
+            merge_commits=cfg.merge_commits,
+            ticket_patterns=tuple(cfg.ticket_patterns),
+            allowed_scopes=tuple(cfg.allowed_scopes),
+            header_max_length=cfg.header_max_length,
+            visible_refactor_footer=cfg.visible_refactor_footer,
+        )
+
+    @cached_property
+    def branch_policy(self) -> BranchPolicy:
+        """Git Flow branch names (J-003 §5.2): the domain defaults for now."""
+        from relman.domain.branches import BranchPolicy
+
+        return BranchPolicy()
 
 
 def build_services(
