@@ -8,11 +8,10 @@ from hypothesis import strategies as st
 
 from relman.domain.commits import CommitPolicy
 from relman.domain.components import Component, VersioningPolicy
-from relman.domain.tags import TagFormat
+from relman.domain.tags import TagFormat, find_release_tags
 from relman.domain.versions import Version
 from relman.errors import ConfigError, NotFoundError
 from relman.ports import TagRef
-from relman.services.versioning import find_release_tags
 
 
 @pytest.mark.parametrize(
@@ -113,16 +112,14 @@ def _tags(*names: str) -> list[TagRef]:
 def test_find_release_tags_picks_highest_precedence(
     names: tuple[str, ...], latest: str | None, final: str | None
 ) -> None:
-    found_latest, found_final = find_release_tags(_tags(*names), Component(name=None))
+    found_latest, found_final = find_release_tags(_tags(*names), TagFormat())
     assert (found_latest[1].name if found_latest else None) == latest
     assert (found_final[1].name if found_final else None) == final
 
 
-def test_find_release_tags_uses_the_component_format() -> None:
-    farm = Component(name="farm", tag_format=TagFormat("farm-v{version}"))
-    latest, _ = find_release_tags(
-        _tags("v3.0.0", "farm-v1.2.0", "farm-v1.10.0", "b2b-v9.0.0"), farm
-    )
+def test_find_release_tags_uses_the_tag_format() -> None:
+    tags = _tags("v3.0.0", "farm-v1.2.0", "farm-v1.10.0", "b2b-v9.0.0")
+    latest, _ = find_release_tags(tags, TagFormat("farm-v{version}"))
     assert latest is not None
     assert (str(latest[0]), latest[1].name) == ("1.10.0", "farm-v1.10.0")
 

@@ -7,8 +7,9 @@ and are ignored (``parse`` returns None).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 
 from relman.domain.versions import Version
 from relman.errors import ConfigError, InvalidInputError
@@ -66,3 +67,39 @@ class TagFormat:
             return parse_version(text)
         except InvalidInputError:
             return None
+
+
+class NamedTag(Protocol):
+    """What :func:`find_release_tags` needs of a tag (``relman.ports.TagRef`` fits)."""
+
+    @property
+    def name(self) -> str: ...
+
+
+_Tag = TypeVar("_Tag", bound=NamedTag)
+
+
+def find_release_tags(
+    tags: Iterable[_Tag], tag_format: TagFormat
+) -> tuple[tuple[Version, _Tag] | None, tuple[Version, _Tag] | None]:
+    """(latest, latest final) release among ``tags``: highest SemVer precedence wins.
+
+    Tags that are not release tags of ``tag_format`` are ignored. Among tags of equal
+    precedence (build metadata differs) the greater name wins, so the answer does not depend
+    on the order the tags come in.
+    """
+    latest: tuple[Version, _Tag] | None = None
+    final: tuple[Version, _Tag] | None = None
+    for tag in tags:
+        version = tag_format.parse(tag.name)
+        if version is None:
+            continue
+        if latest is None or _is_newer(version, tag.name, latest):
+            latest = (version, tag)
+        if not version.is_prerelease and (final is None or _is_newer(version, tag.name, final)):
+            final = (version, tag)
+    return latest, final
+
+
+def _is_newer(version: Version, name: str, than: tuple[Version, NamedTag]) -> bool:
+    return version > than[0] or (version == than[0] and name > than[1].name)
