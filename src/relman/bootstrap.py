@@ -11,11 +11,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from relman.errors import ConfigError, InvalidVersionError
 from relman.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from relman.domain.branches import BranchPolicy
     from relman.domain.commits import CommitPolicy
+    from relman.domain.components import VersioningPolicy
     from relman.ports import GitRepo
 
 
@@ -63,6 +65,34 @@ class Services:
         from relman.domain.branches import BranchPolicy
 
         return BranchPolicy()
+
+    @cached_property
+    def versioning_policy(self) -> VersioningPolicy:
+        """``[versioning]`` and ``[components.*]`` as the domain's VersioningPolicy (J-003 §4)."""
+        from relman.domain.components import Component, VersioningPolicy
+        from relman.domain.tags import TagFormat
+        from relman.domain.versions import Version
+
+        cfg = self.settings.versioning
+        try:
+            initial = Version.parse(cfg.initial_version)
+        except InvalidVersionError as exc:
+            raise ConfigError(str(exc), where="versioning.initial_version") from exc
+        return VersioningPolicy(
+            tag_format=TagFormat(cfg.tag_format),
+            initial_version=initial,
+            components={
+                name: Component(
+                    name=name,
+                    paths=tuple(c.paths),
+                    tag_format=TagFormat(c.tag_format),
+                    scheme=c.scheme,
+                )
+                for name, c in self.settings.components.items()
+            },
+            commit_policy=self.commit_policy,
+            prerelease_tokens=tuple(cfg.prerelease_tokens),
+        )
 
 
 def build_services(
