@@ -51,6 +51,19 @@ class ProjectSettings(_Model):
 def _check_tag_format(value: str) -> str:
     if "{version}" not in value:
         raise ValueError("tag format must contain '{version}'")
+    if value.count("{version}") > 1:
+        raise ValueError("tag format must contain '{version}' only once")
+    return value
+
+
+def _check_version(value: str) -> str:
+    from relman.domain.versions import Version
+    from relman.errors import InvalidVersionError
+
+    try:
+        Version.parse(value)
+    except InvalidVersionError as exc:
+        raise ValueError(exc.message) from None
     return value
 
 
@@ -127,6 +140,7 @@ class VersioningSettings(_Model):
     hotfix_token: str = "hotfix"
 
     _tag = field_validator("tag_format")(_check_tag_format)
+    _initial = field_validator("initial_version")(_check_version)
 
 
 class NotesSettings(_Model):
