@@ -65,6 +65,6 @@ class VersioningPolicy:
             raise NotFoundError(
                 f"unknown component {name!r} (known components: {known})",
                 where="components",
-                hint="components are declared as [components.NAME] tables in relman.toml",
+                hint="declare components as components.NAME tables in relman.toml",
             )
         return found
