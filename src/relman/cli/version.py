@@ -2,6 +2,134 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Annotated, Any
+
 import typer
 
+from relman.cli import _common
+
+if TYPE_CHECKING:
+    from relman.services.versioning import NextVersion
+
 app = typer.Typer(help="Parse, compare and bump versions; compute the next version from git.")
+
+
+# ---------------------------------------------------------------- current / next (from git)
+
+_COMPONENT_OPT = typer.Option(
+    "--component", "-c", help="A component of relman.toml's components table (default: all)."
+)
+_REF_OPT = typer.Option("--ref", help="Compute at this revision instead of HEAD.")
+_JSON_OPT = typer.Option("--json", help="Print JSON instead of text.")
+
+
+@app.command("current")
+def current(
+    ctx: typer.Context,
+    component: Annotated[str | None, _COMPONENT_OPT] = None,
+    ref: Annotated[str, _REF_OPT] = "HEAD",
+    as_json: Annotated[bool, _JSON_OPT] = False,
+) -> None:
+    """Print the latest released version (the highest release tag reachable from HEAD)."""
+    from relman.services.versioning import get_current_version
+
+    svc = _common.services(ctx)
+    found = get_current_version(
+        git=svc.git, policy=svc.versioning_policy, component=component, ref=ref
+    )
+    if as_json:
+        _common.print_json(
+            {
+                "component": found.component,
+                "current": _str_or_none(found.version),
+                "tag": found.tag,
+                "sha": found.sha,
+                "last_final": _str_or_none(found.last_final),
+            }
+        )
+        return
+    from rich.markup import escape
+
+    out = _common.console()
+    label = escape(f"{found.component} ") if found.component else ""
+    if found.version is None:
+        first = svc.versioning_policy.initial_version
+        out.print(f"{label}[bold]no release yet[/] (the first release will be {first})")
+        return
+    tag = escape(f"(tag {found.tag}, {(found.sha or '')[:10]})")
+    out.print(f"{label}[bold]{escape(str(found.version))}[/] [dim]{tag}[/]")
+
+
+@app.command("next")
+def next_(
+    ctx: typer.Context,
+    *,
+    component: Annotated[str | None, _COMPONENT_OPT] = None,
+    pre: Annotated[
+        str | None,
+        typer.Option("--pre", help="Make a prerelease with this token (alpha, beta, rc)."),
+    ] = None,
+    allow_noop: Annotated[
+        bool,
+        typer.Option("--allow-noop", help="Exit 0 (next = current) when nothing is releasable."),
+    ] = False,
+    ref: Annotated[str, _REF_OPT] = "HEAD",
+    as_json: Annotated[bool, _JSON_OPT] = False,
+) -> None:
+    """Compute the next version from the Conventional Commits since the last release."""
+    from relman.services.versioning import compute_next
+
+    svc = _common.services(ctx)
+    result = compute_next(
+        git=svc.git,
+        policy=svc.versioning_policy,
+        component=component,
+        pre=pre,
+        ref=ref,
+        allow_noop=allow_noop,
+    )
+    reasons = [
+        {"sha": c.sha, "type": c.type, "breaking": c.breaking, "summary": c.header}
+        for c in result.reasons
+    ]
+    if as_json:
+        _common.print_json(
+            {
+                "component": result.component,
+                "current": _str_or_none(result.current),
+                "next": _str_or_none(result.next),
+                "bump": str(result.bump),
+                "commits": result.commits,
+                "reasons": reasons,
+            }
+        )
+        return
+    _render_next(result, reasons)
+
+
+def _render_next(result: NextVersion, reasons: list[dict[str, Any]]) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+    from rich.text import Text
+
+    out = _common.console()
+    label = f"{result.component} " if result.component else ""
+    current = result.current if result.current is not None else "(no release)"
+    nxt = _str_or_none(result.next) or "(none)"
+    what = "commit" if result.commits == 1 else "commits"
+    detail = f"({result.bump}; {result.commits} {what} in {result.range})"
+    out.print(f"{escape(f'{label}{current}')} -> [bold]{escape(nxt)}[/] [dim]{escape(detail)}[/]")
+    if not reasons:
+        return
+    table = Table(show_edge=False, box=None, pad_edge=False)
+    for column in ("sha", "type", "breaking", "summary"):
+        table.add_column(column, style="dim" if column == "sha" else None)
+    for row in reasons:
+        table.add_row(
+            row["sha"][:10], row["type"], "yes" if row["breaking"] else "", Text(row["summary"])
+        )
+    out.print(table)
+
+
+def _str_or_none(value: object | None) -> str | None:
+    return None if value is None else str(value)
