@@ -291,7 +291,8 @@ class SchemaVersion:
     sequence: int
 
     def __str__(self) -> str:
-        return f"{self.day:%Y.%m.%d}.{self.sequence:03d}"
+        day = self.day
+        return f"{day.year:04d}.{day.month:02d}.{day.day:02d}.{self.sequence:03d}"
 
 
 def _scan_schema_fields(text: str) -> list[tuple[int, int]]:
