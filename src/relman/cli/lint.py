@@ -89,7 +89,10 @@ def lint_commit(
     )
     if found:
         _print_violations(found)
-        _fail(f"{_plural(len(found), 'violation')} in the commit message", found, hint=HINT)
+        place = {"where": where} if message is None else {}
+        _fail(
+            f"{_plural(len(found), 'violation')} in the commit message", found, hint=HINT, **place
+        )
 
 
 @app.command("range")
