@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -133,3 +134,95 @@ def _render_next(result: NextVersion, reasons: list[dict[str, Any]]) -> None:
 
 def _str_or_none(value: object | None) -> str | None:
     return None if value is None else str(value)
+
+
+# ---------------------------------------------------------------- compare / validate / bump
+
+SCHEME_HELP = "Version scheme: semver, odoo (19.0.1.2.3), mobile (1.2.3 (build 456)), schema."
+SchemeOption = Annotated[str, typer.Option("--scheme", "-s", help=SCHEME_HELP)]
+
+
+@app.command("compare")
+def compare(
+    a: Annotated[str, typer.Argument(help="First version.")],
+    b: Annotated[str, typer.Argument(help="Second version.")],
+    scheme: SchemeOption = "semver",
+) -> None:
+    """Print '<', '=' or '>' as A ranks below, equal to or above B (build metadata ignored)."""
+    from relman.domain.versions import get_scheme
+
+    order = get_scheme(scheme).compare(a, b)
+    typer.echo("<=>"[order + 1])
+
+
+@app.command("validate")
+def validate(
+    value: Annotated[str, typer.Argument(metavar="VERSION", help="The version to check.")],
+    scheme: SchemeOption = "semver",
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the parsed parts as JSON.")
+    ] = False,
+) -> None:
+    """Print the canonical form of VERSION; exit 4 naming the broken rule if it is invalid."""
+    from relman.cli._common import print_json
+    from relman.domain.versions import get_scheme
+
+    chosen = get_scheme(scheme)
+    parsed = chosen.parse(value)
+    canonical = chosen.format(parsed)
+    if as_json:
+        parts = chosen.describe(parsed)
+        print_json({"input": value, "scheme": chosen.name, "canonical": canonical, "parts": parts})
+    else:
+        typer.echo(canonical)
+
+
+def _parse_today(text: str | None) -> datetime.date:
+    if text is None:
+        return datetime.date.today()
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        from relman.errors import InvalidInputError
+
+        raise InvalidInputError(
+            f"invalid date {text!r}: expected YYYY-MM-DD", where="--today"
+        ) from None
+
+
+@app.command("bump")
+def bump(
+    value: Annotated[str, typer.Argument(metavar="VERSION", help="The version to bump.")],
+    *,
+    part: Annotated[
+        str | None,
+        typer.Option(
+            "--part",
+            "-p",
+            help="major|minor|patch|prerelease|hotfix|release (mobile also: build; "
+            "schema: not needed).",
+        ),
+    ] = None,
+    pre: Annotated[
+        str | None,
+        typer.Option("--pre", help="Pre-release channel (beta, rc; hotfix channel for hotfix)."),
+    ] = None,
+    build: Annotated[
+        str | None,
+        typer.Option(
+            "--build", help="semver: +build metadata (e.g. 202601311200); mobile: build number."
+        ),
+    ] = None,
+    scheme: SchemeOption = "semver",
+    today: Annotated[
+        str | None,
+        typer.Option("--today", help="schema: the migration date YYYY-MM-DD (default: today)."),
+    ] = None,
+) -> None:
+    """Print the version after VERSION for --part."""
+    from relman.domain.schemes import compute_scheme_bump
+
+    result = compute_scheme_bump(
+        scheme, value, part, token=pre, build=build, today=_parse_today(today)
+    )
+    typer.echo(result)
