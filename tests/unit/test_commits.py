@@ -162,6 +162,11 @@ PARSE_CASES: list[tuple[str, str, dict[str, Any]]] = [
         },
     ),
     (
+        "git reapply (the revert of a revert, git >= 2.43)",
+        f'Reapply "feat: x"\n\nThis reverts commit {SHA_C}.',
+        {"type": "revert", "description": "feat: x", "is_revert": True, "reverts": SHA_C},
+    ),
+    (
         "conventional revert with Refs",
         "revert: add x\n\nRefs: 1a2b3c4d",
         {"type": "revert", "is_revert": True, "reverts": "1a2b3c4d"},
@@ -534,7 +539,8 @@ def test_reverting_a_revert_brings_the_original_back() -> None:
     feat = _c("feat: a", SHA_A)
     revert = _c(f'Revert "feat: a"\n\nThis reverts commit {SHA_A}.', SHA_B)
     again = _c(f'Revert "Revert "feat: a""\n\nThis reverts commit {SHA_B}.', SHA_C)
-    for order in ([again, revert, feat], [feat, revert, again]):
+    reapply = _c(f'Reapply "feat: a"\n\nThis reverts commit {SHA_B}.', SHA_D)
+    for order in ([again, revert, feat], [feat, revert, again], [reapply, revert, feat]):
         assert decide_bump(order, CommitPolicy.default(), current=None) == BumpDecision(
             Bump.MINOR, (feat,)
         )

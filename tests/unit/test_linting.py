@@ -84,6 +84,7 @@ COMMIT_CASES: list[tuple[str, str, dict[str, Any], list[str]]] = [
         {"types": {}},
         ["type-enum"],
     ),
+    ("git reapply", 'Reapply "feat: x"\n\nThis reverts commit abcdef1234.', {}, []),
     ("conventional revert", "revert: feat x\n\nRefs: abcdef1", {}, []),
     ("git merge message is not linted", "Merge branch 'feature/x' into develop", {}, []),
     ("GitHub merge message is not linted", "Merge pull request #3 from a/b\n\nwhatever", {}, []),

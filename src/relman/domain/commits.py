@@ -21,7 +21,8 @@ Parsing rules (the ones the spec leaves open are decided here, once):
   block even when prose paragraphs follow it (they continue the breaking note).
 - ``!`` or a BREAKING footer marks the commit breaking; without a footer the description is the
   breaking note.
-- Reverts: git's default ``Revert "feat: x"`` + ``This reverts commit <sha>.`` and the
+- Reverts: git's default ``Revert "feat: x"`` (``Reapply "feat: x"`` for the revert of a revert)
+  + ``This reverts commit <sha>.`` and the
   conventional ``revert: ...`` with a ``Refs: <sha>`` footer both set ``is_revert``/``reverts``.
 - Tickets (default ``SD-\\d+``, J-003 §10.1) are found anywhere in the message, deduplicated in
   order of first appearance.
@@ -57,7 +58,8 @@ _FOOTER = re.compile(
     r"^(?P<token>BREAKING[ -]CHANGE|[A-Za-z][A-Za-z0-9-]*)"
     r"(?::(?:[ \t]+(?P<value>.*))?$|[ ](?P<hash>#.*)$)"
 )
-GIT_REVERT_RE = re.compile(r'^Revert "(?P<inner>.*)"$')
+# git's own revert headers; git >= 2.43 calls the revert of a revert "Reapply".
+GIT_REVERT_RE = re.compile(r'^(?:Revert|Reapply) "(?P<inner>.*)"$')
 _REVERTS_SHA = re.compile(r"This reverts commit (?P<sha>[0-9a-fA-F]{7,64})")
 _SHA = re.compile(r"^[0-9a-fA-F]{7,64}$")
 _GIT_MERGE = re.compile(
