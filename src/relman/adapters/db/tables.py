@@ -1,0 +1,162 @@
+"""Tables of the state store (SQLAlchemy 2 Core).
+
+The MetaData carries a naming convention so every constraint and index has the same, stable
+name on SQLite and PostgreSQL: migrations can then refer to them by name and autogenerate finds
+no spurious differences. Timestamps are stored in UTC (:class:`UtcDateTime`) and always come back
+timezone-aware, on both engines, so audit hashes computed before a write verify after a read.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+NAMING_CONVENTION: dict[str, str] = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UtcDateTime(sa.types.TypeDecorator[datetime]):
+    """An aware datetime stored as UTC; naive values are taken to be UTC already."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        value = to_utc(value)
+        if dialect.name == "sqlite":  # SQLite has no time zones: store naive UTC text
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime):  # pragma: no cover - drivers return datetimes
+            value = datetime.fromisoformat(str(value))
+        return to_utc(value)
+
+
+def to_utc(value: datetime) -> datetime:
+    """The same instant in UTC (naive datetimes are read as UTC)."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def _release_fk() -> sa.ForeignKey:
+    return sa.ForeignKey("releases.id")
+
+
+releases = sa.Table(
+    "releases",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("title", sa.Text(), nullable=False),
+    sa.Column("release_type", sa.String(16), nullable=False),
+    sa.Column("version", sa.String(64), nullable=False),
+    sa.Column("components", sa.JSON(), nullable=False),
+    sa.Column("phase", sa.String(16), nullable=False, index=True),
+    sa.Column("planned_by", sa.String(64), nullable=False),
+    sa.Column("target_date", sa.Date(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("commit_sha", sa.String(64), nullable=True),
+    sa.Column("scope_commits", sa.JSON(), nullable=False),
+    sa.Column("scope_tickets", sa.JSON(), nullable=False),
+    # Optimistic concurrency: every update says which revision it read.
+    sa.Column("revision", sa.Integer(), nullable=False),
+    sa.Column("deployed_at", UtcDateTime(), nullable=True),
+)
+
+signoffs = sa.Table(
+    "signoffs",
+    metadata,
+    sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+    sa.Column("release_id", sa.String(32), _release_fk(), nullable=False),
+    sa.Column("gate", sa.String(8), nullable=False),
+    sa.Column("person_id", sa.String(64), nullable=False),
+    sa.Column("role", sa.String(64), nullable=False),
+    sa.Column("decision", sa.String(16), nullable=False),
+    sa.Column("comment", sa.Text(), nullable=False),
+    sa.Column("commit_sha", sa.String(64), nullable=True),
+    sa.Column("at", UtcDateTime(), nullable=False),
+    sa.Column("post_hoc", sa.Boolean(), nullable=False),
+    sa.Column("invalidated", sa.Boolean(), nullable=False),
+    sa.Index(None, "release_id", "gate"),
+)
+
+evidence = sa.Table(
+    "evidence",
+    metadata,
+    sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+    sa.Column("release_id", sa.String(32), _release_fk(), nullable=False, index=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("summary", sa.JSON(), nullable=False),
+    sa.Column("digest", sa.String(128), nullable=False),
+    sa.Column("source", sa.Text(), nullable=False),
+    sa.Column("commit_sha", sa.String(64), nullable=True),
+    sa.Column("at", UtcDateTime(), nullable=False),
+)
+
+checklist_items = sa.Table(
+    "checklist_items",
+    metadata,
+    # A surrogate key keeps the checklist in the order it was instantiated.
+    sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+    sa.Column("release_id", sa.String(32), _release_fk(), nullable=False),
+    sa.Column("checklist_id", sa.String(64), nullable=False),
+    sa.Column("item_id", sa.String(64), nullable=False),
+    sa.Column("text", sa.Text(), nullable=False),
+    sa.Column("ticked_by", sa.String(64), nullable=True),
+    sa.Column("ticked_at", UtcDateTime(), nullable=True),
+    sa.Column("proof", sa.Text(), nullable=True),
+    sa.UniqueConstraint("release_id", "checklist_id", "item_id"),
+)
+
+waivers = sa.Table(
+    "waivers",
+    metadata,
+    sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+    sa.Column("release_id", sa.String(32), _release_fk(), nullable=False),
+    sa.Column("gate", sa.String(8), nullable=False),
+    sa.Column("criterion_id", sa.String(64), nullable=False),
+    sa.Column("person_id", sa.String(64), nullable=False),
+    sa.Column("reason", sa.Text(), nullable=False),
+    sa.Column("at", UtcDateTime(), nullable=False),
+    sa.Index(None, "release_id", "gate"),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    # seq is assigned by the appender under a lock, never by the database.
+    sa.Column("seq", sa.Integer(), primary_key=True, autoincrement=False),
+    sa.Column("at", UtcDateTime(), nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("subject", sa.String(128), nullable=False, index=True),
+    sa.Column("before", sa.JSON(), nullable=True),
+    sa.Column("after", sa.JSON(), nullable=True),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False, unique=True),
+)
+
+# One row (id=1): the seq and hash of the newest audit entry. Appenders lock it, so seq and
+# prev_hash never fork; verify compares it with the log, so deleting the newest entries shows.
+audit_head = sa.Table(
+    "audit_head",
+    metadata,
+    sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False),
+    sa.Column("seq", sa.Integer(), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=True),
+)
