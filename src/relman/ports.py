@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from datetime import datetime
+from types import TracebackType
+from typing import TYPE_CHECKING, Protocol, Self
+
+if TYPE_CHECKING:
+    from relman.domain.audit import AuditVerdict
+    from relman.domain.releases import (
+        AuditEntry,
+        ChecklistItem,
+        Evidence,
+        Phase,
+        Release,
+        SignOff,
+        Waiver,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,3 +89,175 @@ class GitRepo(Protocol):
     def current_branch(self) -> str | None:
         """The checked-out branch, or None on a detached HEAD."""
         ...
+
+
+# --- State store (issue 3) ------------------------------------------------------------------
+# Implemented by relman.adapters.db (SqlStore, SqlUnitOfWork) and relman.testing
+# (InMemoryUnitOfWork). Everything done inside one ``with uow:`` block is one transaction:
+# it commits when the block ends normally and rolls back when it raises.
+
+
+class ReleaseRepository(Protocol):
+    def add(self, release: Release) -> None:
+        """Store a new release; ConflictError if the id is taken."""
+        ...
+
+    def get(self, release_id: str) -> Release:
+        """The release; NotFoundError naming the id."""
+        ...
+
+    def find(self, release_id: str) -> Release | None: ...
+
+    def list(self, *, phase: Phase | None = None) -> Sequence[Release]:
+        """Releases, oldest first (optionally only those in ``phase``)."""
+        ...
+
+    def update(self, release: Release, expected_revision: int) -> Release:
+        """Write ``release`` if the stored revision is still ``expected_revision``.
+
+        Returns the release with its new revision (``expected_revision + 1``); raises
+        ConflictError when someone else changed it first, NotFoundError when it does not exist.
+        """
+        ...
+
+    def next_id(self) -> str:
+        """The id for the next new release: ``R-<n>``."""
+        ...
+
+
+class SignOffRepository(Protocol):
+    def add(self, signoff: SignOff) -> None: ...
+
+    def list(
+        self, release_id: str, *, gate: str | None = None, include_invalidated: bool = True
+    ) -> Sequence[SignOff]:
+        """Sign-offs and rejections of a release, in the order they were given."""
+        ...
+
+    def invalidate(self, release_id: str, *, keep_commit: str | None) -> int:
+        """Mark every valid sign-off not bound to ``keep_commit`` invalidated; return how many."""
+        ...
+
+
+class EvidenceRepository(Protocol):
+    def add(self, evidence: Evidence) -> Evidence:
+        """Store evidence; returns it with its ``id``."""
+        ...
+
+    def get(self, evidence_id: int) -> Evidence: ...
+
+    def list(self, release_id: str, *, kind: str | None = None) -> Sequence[Evidence]:
+        """Evidence of a release, oldest first."""
+        ...
+
+
+class ChecklistRepository(Protocol):
+    def add(self, item: ChecklistItem) -> None:
+        """Store a checklist item; ConflictError if (release, checklist, item) exists."""
+        ...
+
+    def get(self, release_id: str, checklist_id: str, item_id: str) -> ChecklistItem: ...
+
+    def list(self, release_id: str, *, checklist_id: str | None = None) -> Sequence[ChecklistItem]:
+        """Items in the order they were instantiated."""
+        ...
+
+    def update(self, item: ChecklistItem) -> None:
+        """Write the tick state (ticked_by, ticked_at, proof, text) of an existing item."""
+        ...
+
+
+class WaiverRepository(Protocol):
+    def add(self, waiver: Waiver) -> None: ...
+
+    def list(self, release_id: str, *, gate: str | None = None) -> Sequence[Waiver]: ...
+
+
+class AuditLog(Protocol):
+    def append(
+        self,
+        *,
+        actor: str,
+        action: str,
+        subject: str,
+        before: Mapping[str, object] | None,
+        after: Mapping[str, object] | None,
+        at: datetime,
+    ) -> AuditEntry:
+        """Append one hash-chained entry in the current transaction (appenders are serialized)."""
+        ...
+
+    def list(self, *, subject: str | None = None) -> Sequence[AuditEntry]:
+        """Entries in seq order (optionally only those about ``subject``)."""
+        ...
+
+    def verify(self) -> AuditVerdict:
+        """Check the whole chain: the first edited, deleted or reordered entry, if any."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction over every repository: ``with uow: ...``."""
+
+    @property
+    def releases(self) -> ReleaseRepository: ...
+    @property
+    def signoffs(self) -> SignOffRepository: ...
+    @property
+    def evidence(self) -> EvidenceRepository: ...
+    @property
+    def checklists(self) -> ChecklistRepository: ...
+    @property
+    def waivers(self) -> WaiverRepository: ...
+    @property
+    def audit(self) -> AuditLog: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None:
+        """Commit now (the block goes on in a new transaction)."""
+        ...
+
+    def rollback(self) -> None: ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+@dataclass(frozen=True, slots=True)
+class MigrationResult:
+    """What a schema upgrade did: the revision before (None: empty database) and after."""
+
+    url: str
+    before: str | None
+    after: str | None
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+
+class StateStore(Protocol):
+    """The database behind the units of work: where it is and its schema revision."""
+
+    @property
+    def url(self) -> str:
+        """The database URL, password masked."""
+        ...
+
+    def head_revision(self) -> str: ...
+
+    def current_revision(self) -> str | None: ...
+
+    def upgrade(self, revision: str = "head") -> MigrationResult: ...
+
+    def ensure_upgraded(self) -> None: ...
+
+    def unit_of_work(self) -> UnitOfWork: ...
