@@ -56,7 +56,7 @@ def lint_commit(
     file: Annotated[
         str | None,
         typer.Argument(
-            metavar="[FILE]",
+            metavar="FILE",
             help="Message file, e.g. .git/COMMIT_EDITMSG as passed to a commit-msg hook "
             "('-' reads stdin). Comment lines and the scissors part are ignored.",
             show_default=False,
