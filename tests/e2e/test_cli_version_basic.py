@@ -153,3 +153,19 @@ def test_bump_errors_exit_with_the_documented_code(
     assert rc == code
     assert out == ""
     assert fragment in err
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["bump"], "Missing argument 'VERSION'"),
+        (["compare", "1.0.0"], "Missing argument 'B'"),
+        (["bump", "1.2.3", "--bogus"], "No such option: --bogus"),
+    ],
+)
+def test_usage_errors_exit_2(
+    capsys: pytest.CaptureFixture[str], args: list[str], fragment: str
+) -> None:
+    rc, out, err = run(capsys, *args)
+    assert (rc, out) == (2, "")
+    assert fragment in err

@@ -144,8 +144,8 @@ SchemeOption = Annotated[str, typer.Option("--scheme", "-s", help=SCHEME_HELP)]
 
 @app.command("compare")
 def compare(
-    a: Annotated[str, typer.Argument(help="First version.")],
-    b: Annotated[str, typer.Argument(help="Second version.")],
+    a: Annotated[str, typer.Argument(metavar="A", help="First version.")],
+    b: Annotated[str, typer.Argument(metavar="B", help="Second version.")],
     scheme: SchemeOption = "semver",
 ) -> None:
     """Print '<', '=' or '>' as A ranks below, equal to or above B (build metadata ignored)."""
