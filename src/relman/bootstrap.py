@@ -18,7 +18,9 @@ if TYPE_CHECKING:
     from relman.domain.branches import BranchPolicy
     from relman.domain.commits import CommitPolicy
     from relman.domain.components import VersioningPolicy
+    from relman.domain.notes import NotesPolicy
     from relman.ports import GitRepo
+    from relman.services.release_notes import NotesRenderer, TextFiles
 
 
 @dataclass
@@ -93,6 +95,51 @@ class Services:
             commit_policy=self.commit_policy,
             prerelease_tokens=tuple(cfg.prerelease_tokens),
         )
+
+    @cached_property
+    def notes_policy(self) -> NotesPolicy:
+        """``[project]`` and ``[notes]`` as the domain's NotesPolicy (J-003 §10)."""
+        from relman.domain.notes import NotesPolicy
+
+        project, cfg = self.settings.project, self.settings.notes
+        return NotesPolicy(
+            product=project.name,
+            title=cfg.title,
+            default_severity=cfg.default_severity,
+            archive_dir=cfg.archive_dir,
+            changelog_file=cfg.changelog_file,
+            migration_paths=tuple(cfg.migration_paths),
+            config_paths=tuple(cfg.config_paths),
+            dependency_files=tuple(cfg.dependency_files),
+            upgrade_instructions=tuple(cfg.upgrade_instructions),
+            rollback_instructions=cfg.rollback_instructions,
+            support_url=project.support_url,
+            support_contact=project.support_contact,
+            hotfix_token=self.settings.versioning.hotfix_token,
+        )
+
+    @cached_property
+    def notes_renderer(self) -> NotesRenderer:
+        """Jinja2 templates: ``notes.template_dir`` (relative to the repository) first."""
+        from relman.adapters.templates import JinjaNotesRenderer
+
+        folder = self.settings.notes.template_dir
+        return JinjaNotesRenderer(self.repo_root / folder if folder else None)
+
+    @cached_property
+    def files(self) -> TextFiles:
+        """Local text files, written atomically."""
+        injected = self.overrides.get("files")
+        if injected is not None:
+            return injected  # type: ignore[return-value]
+        from relman.adapters.files import LocalFiles
+
+        return LocalFiles()
+
+    @cached_property
+    def repo_root(self) -> Path:
+        """The top of the work tree (``--repo`` may name a subfolder)."""
+        return Path(self.git.root)
 
 
 def build_services(
