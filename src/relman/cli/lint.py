@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
-import click
 import typer
 
 from relman.cli._common import print_json, services
@@ -77,7 +76,7 @@ def lint_commit(
     from relman.services.linting import lint_message
 
     if (file is None) == (message is None):
-        raise click.UsageError("give a message FILE or --message TEXT (exactly one)")
+        raise typer.BadParameter("give a message FILE or --message TEXT (exactly one)")
     if message is not None:
         text, where, comments = message, "commit message", None
     else:

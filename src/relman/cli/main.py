@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 
 from relman.cli import changelog, lint, notes, version
@@ -87,19 +86,17 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print_error(exc, as_json=want_json)
         return exc.exit_code
-    except click.exceptions.Abort:
+    except typer.Abort:
         print("Aborted.", file=sys.stderr)
         return 130
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code if exc.exit_code else EXIT_USAGE
-    except typer.TyperException as exc:  # typer vendors click as typer._click: usage errors
+    except typer.TyperException as exc:  # typer vendors click: usage errors land here
         show = getattr(exc, "show", None)
         if callable(show):
             show()
         else:
-            print(f"error: {exc.format_message()}", file=sys.stderr)
-        return exc.exit_code if exc.exit_code else EXIT_USAGE
+            print(f"error: {exc}", file=sys.stderr)
+        code = getattr(exc, "exit_code", None)
+        return code if isinstance(code, int) and code else EXIT_USAGE
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return 130
