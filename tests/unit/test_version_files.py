@@ -14,6 +14,7 @@ from relman.domain.version_files import (
     PlainVersionHandler,
     VersionFileRegistry,
     VersionSpan,
+    align_versions,
     match_version_files,
     read_version,
     replace_raw_version,
@@ -240,3 +241,24 @@ def test_round_trip_every_handler(old: str, new: str) -> None:
         assert raw is not None
         assert raw.endswith(new)
         assert replace_version(changed, old, path=path) == text
+
+
+@pytest.mark.parametrize(
+    ("keep", "kept", "dropped"), [("ours", "1.3.0", "1.2.1"), ("theirs", "1.2.1", "1.3.0")]
+)
+def test_align_versions_rewrites_every_side_to_the_kept_version(
+    keep: str, kept: str, dropped: str
+) -> None:
+    base = '[project]\nversion = "1.2.0"\ndependencies = []\n'
+    ours = '[project]\nversion = "1.3.0"\ndependencies = []\n'
+    theirs = '[project]\nversion = "1.2.1"\ndependencies = ["x"]\n'
+    aligned = align_versions(base, ours, theirs, path="pyproject.toml", keep=keep)
+    assert (aligned.kept, aligned.dropped) == (kept, dropped)
+    for text in (aligned.base, aligned.ours, aligned.theirs):
+        assert read_version(text, path="pyproject.toml") == kept
+    assert aligned.theirs.endswith('dependencies = ["x"]\n')
+
+
+def test_align_versions_needs_a_version_on_both_sides() -> None:
+    with pytest.raises(InvalidInputError, match="theirs side declares no version"):
+        align_versions("1.0.0\n", "1.1.0\n", "\n", path="VERSION", keep="ours")

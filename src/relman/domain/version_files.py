@@ -400,3 +400,44 @@ def _glob(pattern: str) -> re.Pattern[str]:
             out += re.escape(pattern[i])
             i += 1
     return re.compile(out)
+
+
+@dataclass(frozen=True)
+class AlignedVersions:
+    """The three sides of a conflicted version file, all declaring the version kept."""
+
+    base: str
+    ours: str
+    theirs: str
+    kept: str  # the raw version kept
+    dropped: str  # the raw version of the other side
+
+
+def align_versions(
+    base: str,
+    ours: str,
+    theirs: str,
+    *,
+    path: str,
+    keep: str,
+    registry: VersionFileRegistry = DEFAULT_REGISTRY,
+) -> AlignedVersions:
+    """Rewrite base/ours/theirs to one version (``keep`` = ``ours`` or ``theirs``).
+
+    A three-way merge of the aligned texts no longer conflicts on the version line, so what
+    still conflicts is a real conflict. Raises InvalidInputError when a side has no version.
+    """
+    if keep not in ("ours", "theirs"):
+        raise ValueError(f"keep must be 'ours' or 'theirs', not {keep!r}")
+    handler = registry.get(path)
+    versions = []
+    for side, text in (("ours", ours), ("theirs", theirs)):
+        spans = handler.locate(text, path=f"{path} ({side})")
+        if not spans:
+            raise InvalidInputError(f"{side} side declares no version", where=path)
+        versions.append(spans[0].raw)
+    kept, dropped = versions if keep == "ours" else versions[::-1]
+    new_base, new_ours, new_theirs = (
+        replace_raw_version(t, kept, path=path, registry=registry) for t in (base, ours, theirs)
+    )
+    return AlignedVersions(new_base, new_ours, new_theirs, kept=kept, dropped=dropped)
