@@ -117,9 +117,9 @@ def test_components(repo_builder: RepoBuilder, capsys: pytest.CaptureFixture[str
 
 
 def test_unknown_component_exits_5(repo: RepoBuilder, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = _run(capsys, repo.path, "next", "--component", "iot")
+    code, _, err = _run(capsys, repo.path, "next", "--component", "robot")
     assert code == 5
-    assert "unknown component 'iot'" in err
+    assert "unknown component 'robot'" in err
 
 
 def test_nothing_to_release_exits_9(

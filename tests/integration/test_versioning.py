@@ -355,3 +355,12 @@ def test_a_long_history_with_many_tags(repo_builder: RepoBuilder) -> None:
         _next(repo_builder.path)
     result = _next(repo_builder.path, ref="v1.100.0~5")
     assert (str(result.current), str(result.next), result.commits) == ("1.99.0", "1.100.0", 15)
+
+
+def test_a_reverted_feature_does_not_count(released: RepoBuilder) -> None:
+    feat = released.commit("feat: risky", {"risky.py": "1\n"})
+    fix = released.commit("fix: small", {"small.py": "1\n"})
+    released.git("revert", "--no-edit", feat)
+    result = _next(released.path)
+    assert (str(result.next), result.bump, result.commits) == ("1.0.1", Bump.PATCH, 3)
+    assert [c.sha for c in result.reasons] == [fix]

@@ -9,10 +9,19 @@ path filters.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from relman.domain.commits import Commit, decide_bump, read_commits
+from relman.domain.commits import (
+    HEADER_RE,
+    BumpDecision,
+    Commit,
+    CommitPolicy,
+    decide_bump,
+    list_merge_messages,
+    read_commits,
+)
 from relman.domain.components import Component, VersioningPolicy
 from relman.domain.tags import find_release_tags
 from relman.domain.versions import Bump, Version, compute_next_version
@@ -82,17 +91,96 @@ def get_current_version(
     )
 
 
-class _Counter:
-    """Counts the raw commits flowing through to the parser."""
+def decide_bump_fast(
+    raws: Iterable[RawCommit], policy: CommitPolicy, *, current: Version | None
+) -> tuple[BumpDecision | None, int]:
+    """``decide_bump(read_commits(raws))`` in one pass that parses only what can matter.
 
-    def __init__(self, raws: Iterable[RawCommit]) -> None:
-        self._raws = raws
-        self.count = 0
+    Returns (decision, number of raw commits read). The decision is None when the shortcut
+    cannot vouch for the answer (then read the range again with the full parser).
 
-    def __iter__(self) -> Iterator[RawCommit]:
-        for raw in self._raws:
-            self.count += 1
-            yield raw
+    Every commit gets a cheap *upper bound* of its bump from its header (type, ``!``) and a
+    case-insensitive search for ``BREAKING CHANGE``. Only the commits whose bound equals the
+    highest bound seen, every revert and every commit a revert names are kept and parsed in
+    full by ``read_commits``/``decide_bump``. If their decision reaches the highest bound, it
+    is the decision over the whole range: no skipped commit can bump more, none is a revert
+    or a revert's target, and every commit with that bump was kept (in order). Otherwise (say,
+    a reverted ``feat`` was the only one) the answer is None.
+    """
+    breaking = policy.breaking_bump
+    if policy.zero_major_breaking_bumps_minor and current is not None and current.major == 0:
+        breaking = min(breaking, Bump.MINOR)
+    top = Bump.NONE
+    kept: list[tuple[Bump, bool, RawCommit]] = []
+    targets: set[str] = set()  # 7-char prefixes of the commits reverts name
+    skipped: set[str] = set()
+    count = 0
+    for raw in raws:
+        count += 1
+        upper, revert = _upper_bump(raw, policy, breaking)
+        if revert:
+            targets.update(c.reverts[:7] for c in read_commits([raw], policy) if c.reverts)
+        must = revert or raw.sha[:7] in targets
+        if must or (upper >= top and upper is not Bump.NONE):
+            if upper > top:
+                top = upper
+                skipped.update(k[2].sha[:7] for k in kept if not k[1] and k[0] < top)
+                kept = [k for k in kept if k[1] or k[0] >= top]
+            kept.append((upper, must, raw))
+        else:
+            skipped.add(raw.sha[:7])
+    if top is Bump.NONE:
+        return BumpDecision(Bump.NONE, ()), count
+    if targets & skipped:
+        return None, count
+    subset = [k[2] for k in kept]
+    decision = decide_bump(read_commits(subset, policy), policy, current=current)
+    return (decision if decision.bump == top else None), count
+
+
+_BREAKING_HINT = re.compile(r"breaking[ -]change", re.IGNORECASE)
+
+
+def _upper_bump(raw: RawCommit, policy: CommitPolicy, breaking: Bump) -> tuple[Bump, bool]:
+    """(a bump at least as high as the parsed commit's, whether it may be a revert)."""
+    if not raw.is_merge:
+        return _upper_bump_message(raw.message, policy, breaking)
+    top, revert = Bump.NONE, False
+    for message in list_merge_messages(raw.message, policy.merge_commits):
+        bump, is_revert = _upper_bump_message(message, policy, breaking)
+        top, revert = max(top, bump), revert or is_revert
+    return top, revert
+
+
+def _upper_bump_message(message: str, policy: CommitPolicy, breaking: Bump) -> tuple[Bump, bool]:
+    header = message.lstrip().split("\n", 1)[0].split("\r", 1)[0].rstrip()
+    if header.startswith('Revert "'):
+        ctype, bang = "revert", False
+    else:
+        match = HEADER_RE.match(header)
+        if match is None:
+            return Bump.NONE, False  # parse_commit refuses it: it never bumps
+        ctype, bang = match.group("type").lower(), match.group("bang") is not None
+    kind = policy.types.get(ctype)
+    bump = kind.bump if kind is not None else Bump.NONE
+    if bang or _BREAKING_HINT.search(message):
+        bump = max(bump, breaking)
+    return bump, ctype == "revert"
+
+
+def _decide(
+    git: GitRepo,
+    revs: list[str],
+    paths: Sequence[str],
+    policy: CommitPolicy,
+    current: Version | None,
+) -> tuple[BumpDecision, int]:
+    """The bump decision over a range and the number of commits read."""
+    decision, count = decide_bump_fast(git.iter_commits(revs, paths=paths), policy, current=current)
+    if decision is None:  # rare: re-read the range with the full parser
+        commits = read_commits(git.iter_commits(revs, paths=paths), policy)
+        decision = decide_bump(commits, policy, current=current)
+    return decision, count
 
 
 def compute_next(
@@ -119,13 +207,9 @@ def compute_next(
     base_tag, base_sha = current.last_final_tag, current.last_final_sha
     revs: list[str] = [head] if base_sha is None else [f"^{base_sha}", head]
     shown = ref if base_tag is None else f"{base_tag}..{ref}"
-    counter = _Counter(git.iter_commits(revs, paths=comp.paths))
-    decision = decide_bump(
-        read_commits(counter, commit_policy), commit_policy, current=current.version
-    )
+    decision, count = _decide(git, revs, comp.paths, commit_policy, current.version)
     bump = decision.bump
 
-    count = counter.count
     if bump is not Bump.NONE and pre is not None:
         # Another prerelease needs a releasable commit since the latest prerelease tag.
         since = _count_new_since_prerelease(git, current, head, comp, policy)
@@ -162,7 +246,7 @@ def compute_next(
         current=current.version,
         next=nxt,
         bump=bump,
-        commits=counter.count,
+        commits=count,
         reasons=list(decision.reasons),
         range=shown,
         next_tag=comp.tag_format.format(nxt),
@@ -177,10 +261,9 @@ def _count_new_since_prerelease(
         return None
     if current.sha == head:
         return Bump.NONE, 0
-    counter = _Counter(git.iter_commits([f"^{current.sha}", head], paths=comp.paths))
-    cp = policy.commit_policy
-    decision = decide_bump(read_commits(counter, cp), cp, current=current.version)
-    return decision.bump, counter.count
+    revs = [f"^{current.sha}", head]
+    decision, count = _decide(git, revs, comp.paths, policy.commit_policy, current.version)
+    return decision.bump, count
 
 
 def _check_pre_token(pre: str, policy: VersioningPolicy) -> None:
