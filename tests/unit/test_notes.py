@@ -71,11 +71,14 @@ def context_of(*messages: str, facts: NotesFacts = FACTS, notes: NotesPolicy = N
         # the version wins over the bump when they disagree (a --version given by a person)
         ("1.5.0", "1.4.2", Bump.PATCH, "Minor"),
         ("1.5.0-rc.1", "1.4.2", Bump.MINOR, "Minor"),
-        # no previous release, or the same core version: the bump decides
+        # the first release compares with 0.0.0
         ("0.1.0", None, Bump.MINOR, "Minor"),
-        ("1.0.0", None, Bump.MAJOR, "Major"),
-        ("0.1.0", None, Bump.NONE, "Patch"),
+        ("1.0.0", None, Bump.MINOR, "Major"),
+        ("0.0.1", None, Bump.NONE, "Patch"),
+        # the same core version: the bump decides
         ("1.4.3", "1.4.3-hotfix.1", Bump.PATCH, "Patch"),
+        ("1.4.3", "1.4.3", Bump.MINOR, "Minor"),
+        ("1.4.3", "1.4.3", Bump.NONE, "Patch"),
     ],
 )
 def test_decide_release_type(version: str, previous: str | None, bump: Bump, expected: str) -> None:
@@ -84,9 +87,9 @@ def test_decide_release_type(version: str, previous: str | None, bump: Bump, exp
 
 
 def test_hotfix_token_is_configurable() -> None:
-    version = Version.parse("1.0.1-urgent.1")
-    assert decide_release_type(version, None, Bump.PATCH, hotfix_token="urgent") == "Hotfix"
-    assert decide_release_type(version, None, Bump.PATCH) == "Patch"
+    version, previous = Version.parse("1.0.1-urgent.1"), Version.parse("1.0.0")
+    assert decide_release_type(version, previous, Bump.PATCH, hotfix_token="urgent") == "Hotfix"
+    assert decide_release_type(version, previous, Bump.PATCH) == "Patch"
 
 
 @pytest.mark.parametrize(

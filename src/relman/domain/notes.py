@@ -127,11 +127,13 @@ def decide_release_type(
     """Major/Minor/Patch/Hotfix for a release (J-003 §2).
 
     A hotfix version (``2.0.1-hotfix.1``) is a Hotfix; otherwise the part that changed against
-    the previous release decides; without a previous release (or an equal one) the bump does.
+    the previous release (``0.0.0`` for the first one) decides; when no part changed (a final
+    release after its own hotfix, or a re-release) the bump does.
     """
     if version.prerelease and str(version.prerelease[0]) == hotfix_token:
         return "Hotfix"
-    if previous is not None and version.finalize() != previous.finalize():
+    previous = previous if previous is not None else Version(0, 0, 0)
+    if version.finalize() != previous.finalize():
         if version.major != previous.major:
             return "Major"
         if version.minor != previous.minor:
