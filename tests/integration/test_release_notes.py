@@ -195,6 +195,9 @@ def test_html_is_escaped_and_markdown_is_not() -> None:
     md = renderer.render("release-notes.md.j2", ctx)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<script>" not in html
+    ctx["upgrade_instructions"] = ["Run `make <target>` & wait"]
+    html = renderer.render("release-notes.html.j2", ctx)
+    assert "<li>Run <code>make &lt;target&gt;</code> &amp; wait</li>" in html
     assert "| <script>alert(1)</script> \\| pipes |" in md
 
 
@@ -208,6 +211,25 @@ def test_user_folder_overrides_and_can_include_packaged_templates(tmp_path: Path
     assert out.startswith("Custom notes for 1.0.1\n\n## [1.0.1] - 2026-01-02\n")
     # templates the folder does not hold still come from the package
     assert renderer.render("release-notes.html.j2", minimal_context()).startswith("<!DOCTYPE")
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_an_override_can_extend_the_packaged_template(tmp_path: Path, fmt: str) -> None:
+    name = f"release-notes.{fmt}.j2"
+    (tmp_path / name).write_text(
+        f'{{% extends "builtin/{name}" %}}\n'
+        "{% block summary %}\nOUR SUMMARY {{ version }}\n{% endblock %}\n"
+        "{% block approvals %}{% endblock %}\n",
+        encoding="utf-8",
+    )
+    packaged = JinjaNotesRenderer().render(name, minimal_context())
+    out = JinjaNotesRenderer(tmp_path).render(name, minimal_context())
+    assert "OUR SUMMARY 1.0.1" in out
+    assert "TODO: executive summary" in packaged
+    assert "TODO: executive summary" not in out
+    assert "Approvals" in packaged
+    assert "Approvals" not in out
+    assert "Bug Fixes" in out  # every other block comes from the package
 
 
 def test_an_undefined_name_in_a_template_is_a_config_error(tmp_path: Path) -> None:

@@ -1,16 +1,18 @@
 """Jinja2 templates for release notes, searched in a user folder first, then in the package.
 
 The packaged templates live in ``relman/templates/notes/``. A user folder
-(``notes.template_dir`` in relman.toml) holding a file of the same name overrides one; a template
-may also ``{% extends %}`` or ``{% include %}`` the packaged ones.
+(``notes.template_dir`` in relman.toml) holding a file of the same name overrides one. The
+packaged ones stay reachable as ``builtin/NAME``, so an override can
+``{% extends "builtin/release-notes.md.j2" %}`` and replace single ``{% block %}``s.
 
 - ``*.html.j2`` / ``*.htm.j2`` / ``*.xml.j2`` are autoescaped; Markdown and text are not.
 - Undefined names fail loudly (``StrictUndefined``): a typo in a template is a ConfigError
   naming the template and line, never a silently empty section.
 - Markdown output is tidied: runs of blank lines collapse to one, the file ends with one newline.
 
-Filters for templates: ``cell`` (a Markdown table cell: ``|`` escaped, one line, None -> "—"),
-``md_row`` (a list of cells -> ``| a | b |``), ``or_none`` (None/empty -> a placeholder).
+Filters: ``cell`` (a Markdown table cell: ``|`` escaped, one line, None -> "—"), ``md_row``
+(a list of cells -> ``| a | b |``), ``code_spans`` (HTML: escaped, Markdown code spans as
+``<code>``).
 """
 
 from __future__ import annotations
@@ -21,12 +23,15 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import markupsafe
+from markupsafe import Markup
 
 from relman.errors import ConfigError, NotFoundError
 
 PACKAGE = "relman"
 PACKAGE_FOLDER = "templates/notes"
 EMPTY_CELL = "—"
+BUILTIN = "builtin"  # prefix naming the packaged templates from an override
 _AUTOESCAPE = (".html.j2", ".htm.j2", ".xml.j2", ".html", ".htm", ".xml")
 _TIDY = (".md.j2", ".md", ".markdown.j2", ".txt.j2")
 
@@ -52,9 +57,10 @@ def md_row(values: Sequence[object]) -> str:
     return "|" + "|".join(parts) + "|"
 
 
-def or_none(value: object, placeholder: str = "none") -> object:
-    """The value, or a placeholder when it is None or empty."""
-    return placeholder if value is None or value in ("", [], ()) else value
+def code_spans(value: object) -> Markup:
+    """HTML for text with Markdown code spans: escaped, and `x` -> <code>x</code>."""
+    escaped = str(markupsafe.escape(value))
+    return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped))
 
 
 def tidy_markdown(text: str) -> str:
@@ -77,7 +83,8 @@ class JinjaNotesRenderer:
         loaders: list[jinja2.BaseLoader] = []
         if template_dir is not None:
             loaders.append(jinja2.FileSystemLoader(str(template_dir)))
-        loaders.append(jinja2.PackageLoader(PACKAGE, PACKAGE_FOLDER))
+        packaged = jinja2.PackageLoader(PACKAGE, PACKAGE_FOLDER)
+        loaders += [jinja2.PrefixLoader({BUILTIN: packaged}), packaged]
         self.template_dir = template_dir
         self._env = jinja2.Environment(
             loader=jinja2.ChoiceLoader(loaders),
@@ -87,7 +94,7 @@ class JinjaNotesRenderer:
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
-        self._env.filters.update(cell=cell, md_row=md_row, or_none=or_none)
+        self._env.filters.update(cell=cell, md_row=md_row, code_spans=code_spans)
 
     def render(self, template: str, context: Mapping[str, Any]) -> str:
         """Render ``template`` with the context's keys as template variables."""
