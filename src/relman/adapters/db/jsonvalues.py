@@ -1,8 +1,9 @@
 """Turn domain mappings into plain JSON values before they are stored (and hashed).
 
 What is stored must be exactly what comes back, or an audit hash computed at write time would
-not verify at read time: dates become ISO 8601 strings, enums their values, tuples and sets
-lists, dataclasses dicts, before anything is written or hashed.
+not verify at read time. `relman.domain.audit.compute_snapshot` does the domain's part (dates as
+UTC text, enums as values, dataclasses as dicts); what is left (timedeltas, odd values) is turned
+into JSON here, before anything is written or hashed.
 """
 
 from __future__ import annotations
@@ -14,12 +15,15 @@ from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from relman.domain.audit import compute_snapshot
+
 
 def to_json_object(value: Mapping[str, object] | None) -> dict[str, Any] | None:
     """``value`` as a plain JSON object (None stays None)."""
     if value is None:
         return None
-    out = json.loads(json.dumps(dict(value), default=_encode, allow_nan=False))
+    snapshot = compute_snapshot(dict(value))
+    out = json.loads(json.dumps(snapshot, default=_encode, allow_nan=False))
     if not isinstance(out, dict):  # pragma: no cover - a Mapping always encodes as an object
         raise TypeError("expected a JSON object")
     return out

@@ -10,7 +10,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from relman.adapters.db import migrations
-from relman.adapters.db.engine import DATABASE_URL_ENV, create_store_engine, describe_url
+from relman.adapters.db.engine import (
+    DATABASE_URL_ENV,
+    create_store_engine,
+    describe_url,
+    parse_database_url,
+)
 from relman.errors import ConfigError, IntegrationError
 from relman.ports import MigrationResult
 
@@ -35,7 +40,9 @@ class SqlStore:
     @property
     def url(self) -> str:
         """The database URL with any password masked."""
-        return describe_url(self.engine.url)
+        if self._engine is None:
+            return describe_url(parse_database_url(self._url))
+        return describe_url(self._engine.url)
 
     @property
     def engine(self) -> Engine:
@@ -51,13 +58,15 @@ class SqlStore:
         """The newest migration this relman ships."""
         from alembic.script import ScriptDirectory
 
-        head = ScriptDirectory.from_config(self._alembic_config()).get_current_head()
+        head = ScriptDirectory.from_config(self.alembic_config()).get_current_head()
         if head is None:  # pragma: no cover - the package always ships migrations
             raise ConfigError("relman ships no migrations", where=str(_script_location()))
         return head
 
     def current_revision(self) -> str | None:
         """The revision the database is at (None: never upgraded)."""
+        if self._engine is None and _is_missing_sqlite_file(self._url):
+            return None  # asking must not create the database
         with self._connect() as conn:
             conn.execution_options(sqlite_begin="DEFERRED")  # a read: do not wait for writers
             return _read_revision(conn)
@@ -73,8 +82,7 @@ class SqlStore:
                     sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK}
                 )
             before = _read_revision(conn)
-            cfg = self._alembic_config()
-            cfg.attributes["connection"] = conn
+            cfg = self.alembic_config(conn)
             try:
                 command.upgrade(cfg, revision)
             except CommandError as exc:
@@ -118,16 +126,27 @@ class SqlStore:
         except SQLAlchemyError as exc:  # pragma: no cover - unusual driver failures
             raise IntegrationError(f"database error: {_first_line(exc)}", where=self.url) from exc
 
-    def _alembic_config(self) -> Config:
+    def alembic_config(self, connection: sa.Connection | None = None) -> Config:
+        """Alembic's config for relman's migrations, running on ``connection``."""
         from alembic.config import Config
 
         cfg = Config()
         cfg.set_main_option("script_location", str(_script_location()))
+        if connection is not None:
+            cfg.attributes["connection"] = connection
         return cfg
 
 
 def _script_location() -> Path:
     return Path(migrations.__file__).parent
+
+
+def _is_missing_sqlite_file(url: str) -> bool:
+    parsed = parse_database_url(url)
+    database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or database in {"", ":memory:"}:
+        return False
+    return not database.startswith("file:") and not Path(database).exists()
 
 
 def _read_revision(conn: sa.Connection) -> str | None:

@@ -1,0 +1,150 @@
+"""``SqlUnitOfWork``: one database transaction over every repository.
+
+``with uow:`` opens a connection and a transaction; the block commits when it ends normally and
+rolls back when it raises, so a failed command writes nothing. ``uow.commit()`` commits early
+(work after it runs in a new transaction). Database failures leave the block as relman errors:
+a write lock or serialization failure as ConflictError, anything else as IntegrationError.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+
+from relman.adapters.db.audit import SqlAuditLog
+from relman.adapters.db.engine import describe_url
+from relman.adapters.db.repositories import (
+    SqlChecklistRepo,
+    SqlEvidenceRepo,
+    SqlReleaseRepo,
+    SqlSignOffRepo,
+    SqlWaiverRepo,
+)
+from relman.errors import ConflictError, IntegrationError, RelmanError
+
+# SQLSTATEs that mean "someone else got there first": serialization failure, deadlock, lock timeout.
+_CONFLICT_SQLSTATES = {"40001", "40P01", "55P03"}
+_T = TypeVar("_T")
+
+
+class SqlUnitOfWork:
+    """A unit of work on one SQLAlchemy engine (SQLite or PostgreSQL)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._conn: sa.Connection | None = None
+        self._releases: SqlReleaseRepo | None = None
+        self._signoffs: SqlSignOffRepo | None = None
+        self._evidence: SqlEvidenceRepo | None = None
+        self._checklists: SqlChecklistRepo | None = None
+        self._waivers: SqlWaiverRepo | None = None
+        self._audit: SqlAuditLog | None = None
+
+    # -- repositories (only inside `with uow:`) --------------------------------------------------
+
+    @property
+    def releases(self) -> SqlReleaseRepo:
+        return _inside(self._releases)
+
+    @property
+    def signoffs(self) -> SqlSignOffRepo:
+        return _inside(self._signoffs)
+
+    @property
+    def evidence(self) -> SqlEvidenceRepo:
+        return _inside(self._evidence)
+
+    @property
+    def checklists(self) -> SqlChecklistRepo:
+        return _inside(self._checklists)
+
+    @property
+    def waivers(self) -> SqlWaiverRepo:
+        return _inside(self._waivers)
+
+    @property
+    def audit(self) -> SqlAuditLog:
+        return _inside(self._audit)
+
+    # -- transaction -----------------------------------------------------------------------------
+
+    def __enter__(self) -> Self:
+        if self._conn is not None:
+            raise RuntimeError("this unit of work is already open")
+        try:
+            conn = self._engine.connect()
+            conn.begin()
+        except SQLAlchemyError as exc:
+            raise translate_error(exc, self._engine) from exc
+        self._conn = conn
+        self._releases = SqlReleaseRepo(conn)
+        self._signoffs = SqlSignOffRepo(conn)
+        self._evidence = SqlEvidenceRepo(conn)
+        self._checklists = SqlChecklistRepo(conn)
+        self._waivers = SqlWaiverRepo(conn)
+        self._audit = SqlAuditLog(conn)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if exc is None:
+                self.commit()
+            else:
+                self.rollback()
+        finally:
+            conn, self._conn = self._conn, None
+            self._releases = self._signoffs = self._evidence = None
+            self._checklists = self._waivers = self._audit = None
+            if conn is not None:
+                conn.close()
+        if isinstance(exc, SQLAlchemyError):
+            raise translate_error(exc, self._engine) from exc
+
+    def commit(self) -> None:
+        conn = _inside(self._conn)
+        try:
+            conn.commit()
+        except SQLAlchemyError as exc:
+            raise translate_error(exc, self._engine) from exc
+
+    def rollback(self) -> None:
+        conn = _inside(self._conn)
+        try:
+            conn.rollback()
+        except SQLAlchemyError:  # the connection is gone: nothing was committed anyway
+            conn.invalidate()
+
+
+def translate_error(exc: SQLAlchemyError, engine: Engine) -> RelmanError:
+    """The relman error a database failure means to the user."""
+    where = describe_url(engine.url)
+    detail = _first_line(exc.orig if isinstance(exc, DBAPIError) else exc)
+    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    if sqlstate in _CONFLICT_SQLSTATES or "database is locked" in detail:
+        return ConflictError(
+            f"the store is busy with a concurrent change ({detail}); re-run the command",
+            where=where,
+        )
+    if isinstance(exc, OperationalError):
+        return IntegrationError(f"database unavailable: {detail}", where=where)
+    return IntegrationError(f"database error: {detail}", where=where)
+
+
+def _inside(value: _T | None) -> _T:
+    if value is None:
+        raise RuntimeError("use the unit of work inside `with uow:`")
+    return value
+
+
+def _first_line(exc: object) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
