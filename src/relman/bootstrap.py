@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from relman.domain.commits import CommitPolicy
     from relman.domain.components import VersioningPolicy
     from relman.domain.notes import NotesPolicy
-    from relman.ports import GitRepo
+    from relman.ports import GitRepo, StateStore, UnitOfWorkFactory
     from relman.services.release_notes import NotesRenderer, TextFiles
 
 
@@ -39,6 +39,28 @@ class Services:
         from relman.adapters.git_cli import GitCli
 
         return GitCli(self.repo_path)
+
+    @cached_property
+    def store(self) -> StateStore:
+        """The state store: ``RELMAN_DATABASE_URL``, else SQLite in ``<repo>/.relman/``."""
+        injected = self.overrides.get("store")
+        if injected is not None:
+            return injected  # type: ignore[return-value]
+        from relman.adapters.db.engine import resolve_database_url
+        from relman.adapters.db.store import SqlStore
+
+        return SqlStore(resolve_database_url(self.repo_path))
+
+    @cached_property
+    def uow_factory(self) -> UnitOfWorkFactory:
+        """New units of work (``with services.uow_factory() as uow:``); the first use upgrades
+        the database to the newest schema."""
+        injected = self.overrides.get("uow_factory")
+        if injected is not None:
+            return injected  # type: ignore[return-value]
+        store = self.store
+        store.ensure_upgraded()
+        return store.unit_of_work
 
     @cached_property
     def commit_policy(self) -> CommitPolicy:
