@@ -1,0 +1,269 @@
+"""Shipped test doubles: fast, in-memory stand-ins for relman's ports.
+
+``InMemoryUnitOfWork`` behaves like the SQL one for services' unit tests: ``with uow:`` commits
+when the block ends normally and rolls everything back when it raises; releases carry a revision
+and a stale ``update`` raises ConflictError; the audit log is hash-chained. One instance keeps
+its state across blocks, so ``uow_factory=lambda: uow`` lets a test inspect what was committed.
+"""
+
+from __future__ import annotations
+
+import builtins
+import copy
+import dataclasses
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import TracebackType
+from typing import TYPE_CHECKING, Self
+
+from relman.domain.audit import AuditVerdict, compute_next_entry, verify_chain
+from relman.domain.releases import (
+    AuditEntry,
+    ChecklistItem,
+    Evidence,
+    Phase,
+    Release,
+    SignOff,
+    Waiver,
+)
+from relman.errors import ConflictError, NotFoundError
+
+
+@dataclass
+class _State:
+    releases: dict[str, Release] = field(default_factory=dict)
+    signoffs: list[SignOff] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+    checklists: list[ChecklistItem] = field(default_factory=list)
+    waivers: list[Waiver] = field(default_factory=list)
+    audit: list[AuditEntry] = field(default_factory=list)
+
+
+class _Repo:
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    @property
+    def _state(self) -> _State:
+        return self._uow.state
+
+    def _require_release(self, release_id: str) -> None:
+        if release_id not in self._state.releases:
+            raise NotFoundError(f"no release {release_id}", where=f"release {release_id}")
+
+
+class InMemoryReleaseRepo(_Repo):
+    def add(self, release: Release) -> None:
+        if release.id in self._state.releases:
+            raise ConflictError(
+                f"release {release.id} already exists", where=f"release {release.id}"
+            )
+        self._state.releases[release.id] = release
+
+    def find(self, release_id: str) -> Release | None:
+        return self._state.releases.get(release_id)
+
+    def get(self, release_id: str) -> Release:
+        self._require_release(release_id)
+        return self._state.releases[release_id]
+
+    def list(self, *, phase: Phase | None = None) -> builtins.list[Release]:
+        found = sorted(self._state.releases.values(), key=lambda r: (r.created_at, r.id))
+        return [r for r in found if phase is None or r.phase == phase]
+
+    def update(self, release: Release, expected_revision: int) -> Release:
+        current = self.get(release.id)
+        if current.revision != expected_revision:
+            raise ConflictError(
+                f"release {release.id} was changed by someone else (revision "
+                f"{current.revision}, expected {expected_revision}); re-run the command",
+                where=f"release {release.id}",
+            )
+        updated = dataclasses.replace(release, revision=expected_revision + 1)
+        self._state.releases[release.id] = updated
+        return updated
+
+    def next_id(self) -> str:
+        numbers = [
+            int(m.group(1)) for i in self._state.releases if (m := re.fullmatch(r"R-(\d+)", i))
+        ]
+        return f"R-{max(numbers, default=0) + 1}"
+
+
+class InMemorySignOffRepo(_Repo):
+    def add(self, signoff: SignOff) -> None:
+        self._require_release(signoff.release_id)
+        self._state.signoffs.append(signoff)
+
+    def list(
+        self, release_id: str, *, gate: str | None = None, include_invalidated: bool = True
+    ) -> builtins.list[SignOff]:
+        return [
+            s
+            for s in self._state.signoffs
+            if s.release_id == release_id
+            and (gate is None or s.gate == gate)
+            and (include_invalidated or not s.invalidated)
+        ]
+
+    def invalidate(self, release_id: str, *, keep_commit: str | None) -> int:
+        count = 0
+        for i, s in enumerate(self._state.signoffs):
+            stale = keep_commit is None or s.commit_sha != keep_commit
+            if s.release_id == release_id and not s.invalidated and stale:
+                self._state.signoffs[i] = dataclasses.replace(s, invalidated=True)
+                count += 1
+        return count
+
+
+class InMemoryEvidenceRepo(_Repo):
+    def add(self, evidence: Evidence) -> Evidence:
+        self._require_release(evidence.release_id)
+        stored = dataclasses.replace(evidence, id=len(self._state.evidence) + 1)
+        self._state.evidence.append(stored)
+        return stored
+
+    def get(self, evidence_id: int) -> Evidence:
+        for item in self._state.evidence:
+            if item.id == evidence_id:
+                return item
+        raise NotFoundError(f"no evidence #{evidence_id}", where=f"evidence {evidence_id}")
+
+    def list(self, release_id: str, *, kind: str | None = None) -> builtins.list[Evidence]:
+        return [
+            e
+            for e in self._state.evidence
+            if e.release_id == release_id and (kind is None or e.kind == kind)
+        ]
+
+
+class InMemoryChecklistRepo(_Repo):
+    def add(self, item: ChecklistItem) -> None:
+        self._require_release(item.release_id)
+        if self._find(item.release_id, item.checklist_id, item.item_id) is not None:
+            raise ConflictError(
+                f"checklist item {item.checklist_id}/{item.item_id} already exists on release "
+                f"{item.release_id}",
+                where=f"release {item.release_id}",
+            )
+        self._state.checklists.append(item)
+
+    def get(self, release_id: str, checklist_id: str, item_id: str) -> ChecklistItem:
+        index = self._find(release_id, checklist_id, item_id)
+        if index is None:
+            raise NotFoundError(
+                f"no checklist item {checklist_id}/{item_id} on release {release_id}",
+                where=f"release {release_id}",
+            )
+        return self._state.checklists[index]
+
+    def list(
+        self, release_id: str, *, checklist_id: str | None = None
+    ) -> builtins.list[ChecklistItem]:
+        return [
+            i
+            for i in self._state.checklists
+            if i.release_id == release_id
+            and (checklist_id is None or i.checklist_id == checklist_id)
+        ]
+
+    def update(self, item: ChecklistItem) -> None:
+        self.get(item.release_id, item.checklist_id, item.item_id)
+        index = self._find(item.release_id, item.checklist_id, item.item_id)
+        assert index is not None
+        self._state.checklists[index] = item
+
+    def _find(self, release_id: str, checklist_id: str, item_id: str) -> int | None:
+        for index, i in enumerate(self._state.checklists):
+            if (i.release_id, i.checklist_id, i.item_id) == (release_id, checklist_id, item_id):
+                return index
+        return None
+
+
+class InMemoryWaiverRepo(_Repo):
+    def add(self, waiver: Waiver) -> None:
+        self._require_release(waiver.release_id)
+        self._state.waivers.append(waiver)
+
+    def list(self, release_id: str, *, gate: str | None = None) -> builtins.list[Waiver]:
+        return [
+            w
+            for w in self._state.waivers
+            if w.release_id == release_id and (gate is None or w.gate == gate)
+        ]
+
+
+class InMemoryAuditLog(_Repo):
+    def append(
+        self,
+        *,
+        actor: str,
+        action: str,
+        subject: str,
+        before: Mapping[str, object] | None,
+        after: Mapping[str, object] | None,
+        at: datetime,
+    ) -> AuditEntry:
+        last = self._state.audit[-1] if self._state.audit else None
+        entry = compute_next_entry(
+            last, at=at, actor=actor, action=action, subject=subject, before=before, after=after
+        )
+        self._state.audit.append(entry)
+        return entry
+
+    def list(self, *, subject: str | None = None) -> builtins.list[AuditEntry]:
+        return [e for e in self._state.audit if subject is None or e.subject == subject]
+
+    def verify(self) -> AuditVerdict:
+        return verify_chain(self._state.audit)
+
+
+class InMemoryUnitOfWork:
+    """A UnitOfWork over plain Python containers (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self.state = _State()
+        self.commits = 0
+        self.rollbacks = 0
+        self._snapshot: _State | None = None
+        self.releases = InMemoryReleaseRepo(self)
+        self.signoffs = InMemorySignOffRepo(self)
+        self.evidence = InMemoryEvidenceRepo(self)
+        self.checklists = InMemoryChecklistRepo(self)
+        self.waivers = InMemoryWaiverRepo(self)
+        self.audit = InMemoryAuditLog(self)
+
+    def __enter__(self) -> Self:
+        if self._snapshot is not None:
+            raise RuntimeError("this unit of work is already open")
+        self._snapshot = copy.deepcopy(self.state)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is None:
+            self.commit()
+        else:
+            self.rollback()
+        self._snapshot = None
+
+    def commit(self) -> None:
+        self._snapshot = copy.deepcopy(self.state)
+        self.commits += 1
+
+    def rollback(self) -> None:
+        if self._snapshot is not None:
+            self.state = copy.deepcopy(self._snapshot)
+        self.rollbacks += 1
+
+
+if TYPE_CHECKING:  # InMemoryUnitOfWork must stay a UnitOfWork
+    from relman.ports import UnitOfWorkFactory
+
+    _factory: UnitOfWorkFactory = InMemoryUnitOfWork
