@@ -99,3 +99,56 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     for key, value in GIT_ENV.items():
         monkeypatch.setenv(key, value)
+
+
+# --- state store: every store test runs on SQLite and on PostgreSQL ---------------------------
+# PostgreSQL: a server at RELMAN_TEST_POSTGRES_URL (default: trust auth on 127.0.0.1:5432); each
+# test gets its own database relman_test_<uuid>, dropped afterwards. Read at import time because
+# `_isolated_env` removes every RELMAN_* variable before a test runs.
+POSTGRES_ADMIN_URL = os.environ.get(
+    "RELMAN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+_postgres_problem: list[str] = []
+
+
+def _postgres_unreachable() -> str | None:
+    """Why PostgreSQL cannot be used (None when it can); asked once per session."""
+    if not _postgres_problem:
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(POSTGRES_ADMIN_URL, connect_args={"connect_timeout": 3})
+        try:
+            with engine.connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+            _postgres_problem.append("")
+        except Exception as exc:  # any failure to connect means "skip, and say why"
+            _postgres_problem.append(str(exc).strip().splitlines()[0])
+        finally:
+            engine.dispose()
+    return _postgres_problem[0] or None
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database URL on each engine."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{(tmp_path / 'state' / 'relman.db').as_posix()}"
+        return
+    problem = _postgres_unreachable()
+    if problem:
+        pytest.skip(f"PostgreSQL unreachable at {POSTGRES_ADMIN_URL}: {problem}")
+    import uuid
+
+    import sqlalchemy as sa
+
+    name = f"relman_test_{uuid.uuid4().hex[:16]}"
+    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        url = sa.make_url(POSTGRES_ADMIN_URL).set(database=name)
+        yield url.render_as_string(hide_password=False)
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        admin.dispose()

@@ -1,0 +1,149 @@
+"""Migrations: `upgrade head` builds exactly the tables the code declares, on both engines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from relman.adapters.db import migrations
+from relman.adapters.db.engine import create_store_engine, resolve_database_url
+from relman.adapters.db.store import SqlStore
+from relman.adapters.db.tables import metadata
+from relman.errors import ConfigError, IntegrationError
+
+EXPECTED_TABLES = {
+    "alembic_version",
+    "audit_head",
+    "audit_log",
+    "checklist_items",
+    "evidence",
+    "releases",
+    "signoffs",
+    "waivers",
+}
+
+
+def test_upgrade_head_on_an_empty_database_leaves_no_autogenerate_diff(database_url: str) -> None:
+    store = SqlStore(database_url)
+    try:
+        assert store.current_revision() is None
+        result = store.upgrade()
+        assert (result.before, result.after, result.changed) == (None, "0001", True)
+        with store.engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            diff = compare_metadata(context, metadata)
+            tables = set(sa.inspect(conn).get_table_names())
+        assert diff == []
+        assert tables == EXPECTED_TABLES
+    finally:
+        store.dispose()
+
+
+def test_constraint_names_follow_the_naming_convention(database_url: str) -> None:
+    store = SqlStore(database_url)
+    try:
+        store.upgrade()
+        with store.engine.connect() as conn:
+            inspector = sa.inspect(conn)
+            fks = {fk["name"] for fk in inspector.get_foreign_keys("signoffs")}
+            uniques = {uq["name"] for uq in inspector.get_unique_constraints("checklist_items")}
+            indexes = {ix["name"] for ix in inspector.get_indexes("audit_log")}
+        assert fks == {"fk_signoffs_release_id_releases"}
+        assert uniques == {"uq_checklist_items_release_id_checklist_id_item_id"}
+        assert "ix_audit_log_subject" in indexes
+    finally:
+        store.dispose()
+
+
+def test_upgrade_is_idempotent_and_current_reports_head(database_url: str) -> None:
+    store = SqlStore(database_url)
+    try:
+        store.upgrade()
+        again = store.upgrade()
+        assert (again.before, again.after, again.changed) == ("0001", "0001", False)
+        assert store.current_revision() == store.head_revision() == "0001"
+    finally:
+        store.dispose()
+
+
+def test_downgrade_to_base_removes_every_table(database_url: str) -> None:
+    store = SqlStore(database_url)
+    try:
+        store.upgrade()
+        with store.engine.begin() as conn:
+            command.downgrade(store.alembic_config(conn), "base")
+        with store.engine.connect() as conn:
+            assert set(sa.inspect(conn).get_table_names()) <= {"alembic_version"}
+        assert store.current_revision() is None
+        assert store.upgrade().after == "0001"
+    finally:
+        store.dispose()
+
+
+def test_head_revision_constant_matches_the_shipped_migrations(tmp_path: Path) -> None:
+    store = SqlStore(f"sqlite:///{tmp_path / 'x.db'}")
+    assert store.head_revision() == migrations.HEAD_REVISION
+
+
+def test_a_database_from_a_newer_relman_is_refused(database_url: str) -> None:
+    store = SqlStore(database_url)
+    try:
+        store.upgrade()
+        with store.engine.begin() as conn:
+            conn.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
+        with pytest.raises(ConfigError, match="from revision 9999"):
+            store.upgrade()
+    finally:
+        store.dispose()
+
+
+def test_default_store_is_sqlite_in_the_state_folder(tmp_path: Path) -> None:
+    url = resolve_database_url(tmp_path, environ={})
+    assert url == f"sqlite:///{(tmp_path / '.relman' / 'relman.db').as_posix()}"
+    store = SqlStore(url)
+    try:
+        store.ensure_upgraded()
+        assert (tmp_path / ".relman" / "relman.db").is_file()
+        assert (tmp_path / ".relman" / ".gitignore").read_text(encoding="utf-8").endswith("*\n")
+        with store.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+    finally:
+        store.dispose()
+
+
+def test_database_url_comes_from_the_environment(tmp_path: Path) -> None:
+    url = "postgresql+psycopg://relman@db.example:5432/relman"
+    assert resolve_database_url(tmp_path, environ={"RELMAN_DATABASE_URL": url}) == url
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("mysql://root@127.0.0.1/relman", "unsupported database 'mysql'"),
+        ("not a url", "invalid database URL 'not a url'"),
+    ],
+)
+def test_bad_database_urls_are_config_errors(url: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message) as caught:
+        create_store_engine(url)
+    assert caught.value.where == "RELMAN_DATABASE_URL"
+
+
+def test_plain_postgresql_url_means_psycopg_3() -> None:
+    engine = create_store_engine("postgresql://postgres:secret@127.0.0.1:1/relman")
+    assert engine.url.drivername == "postgresql+psycopg"
+    assert "secret" not in SqlStore("x", engine=engine).url
+
+
+def test_an_unreachable_server_is_an_integration_error() -> None:
+    store = SqlStore("postgresql+psycopg://postgres@127.0.0.1:1/relman")
+    with pytest.raises(IntegrationError, match="cannot connect to the database") as caught:
+        store.current_revision()
+    assert caught.value.exit_code == 12
