@@ -26,8 +26,8 @@ from relman.domain.notes import (
     parse_iso_date,
     parse_release_type,
     scope_title,
-    validate_notes_context,
 )
+from relman.domain.notes_schema import validate_notes_context
 from relman.domain.versions import Bump, Version
 from relman.errors import InvalidInputError
 from relman.ports import FileChange

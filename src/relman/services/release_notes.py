@@ -42,8 +42,8 @@ from relman.domain.notes import (
     match_path,
     parse_iso_date,
     parse_release_type,
-    validate_notes_context,
 )
+from relman.domain.notes_schema import validate_notes_context
 from relman.domain.versions import Bump, Version
 from relman.errors import ConflictError, InvalidInputError
 from relman.ports import FileChange, GitRepo, TagRef
