@@ -18,8 +18,10 @@ if TYPE_CHECKING:
     from relman.domain.branches import BranchPolicy
     from relman.domain.commits import CommitPolicy
     from relman.domain.components import VersioningPolicy
+    from relman.domain.flow import FlowPolicy
     from relman.domain.notes import NotesPolicy
     from relman.ports import GitRepo, StateStore, UnitOfWorkFactory
+    from relman.services.flow import FlowGit
     from relman.services.release_notes import NotesRenderer, TextFiles
 
 
@@ -85,10 +87,49 @@ class Services:
 
     @cached_property
     def branch_policy(self) -> BranchPolicy:
-        """Git Flow branch names (J-003 §5.2): the domain defaults for now."""
+        """Git Flow branch names (J-003 §5.2) from ``[flow]`` (main or master is main)."""
         from relman.domain.branches import BranchPolicy
 
-        return BranchPolicy()
+        cfg = self.settings.flow
+        return BranchPolicy(
+            main_names=(cfg.main, *(n for n in ("main", "master") if n != cfg.main)),
+            develop_name=cfg.develop,
+            feature_prefix=cfg.feature_prefix,
+            bugfix_prefix=cfg.bugfix_prefix,
+            release_prefix=cfg.release_prefix,
+            hotfix_prefix=cfg.hotfix_prefix,
+        )
+
+    @cached_property
+    def flow_policy(self) -> FlowPolicy:
+        """``[flow]`` (J-003 §5) as the domain's FlowPolicy."""
+        from relman.domain.flow import FlowPolicy
+        from relman.domain.tags import TagFormat
+
+        cfg = self.settings.flow
+        return FlowPolicy(
+            branches=self.branch_policy,
+            tag_format=TagFormat(self.settings.versioning.tag_format),
+            release_tag_message=cfg.release_tag_message,
+            hotfix_tag_message=cfg.hotfix_tag_message,
+            bump_message=cfg.bump_message,
+            notes_message=cfg.notes_message,
+            version_files=tuple(cfg.version_files),
+            remote=cfg.remote,
+            push=cfg.push,
+            ticket_patterns=tuple(self.settings.commits.ticket_patterns),
+            hotfix_token=self.settings.versioning.hotfix_token,
+        )
+
+    @cached_property
+    def git_flow(self) -> FlowGit:
+        """Executes Git Flow plans with the git executable (restoring everything on failure)."""
+        injected = self.overrides.get("git_flow")
+        if injected is not None:
+            return injected  # type: ignore[return-value]
+        from relman.adapters.git_flow import GitFlow
+
+        return GitFlow(self.repo_path)
 
     @cached_property
     def versioning_policy(self) -> VersioningPolicy:

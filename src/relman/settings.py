@@ -174,6 +174,52 @@ class NotesSettings(_Model):
     )
 
 
+class FlowSettings(_Model):
+    """Git Flow (J-003 §5): branch names, tag messages, version files (`relman flow`)."""
+
+    main: str = "main"
+    develop: str = "develop"
+    feature_prefix: str = "feature/"
+    bugfix_prefix: str = "bugfix/"
+    release_prefix: str = "release/"
+    hotfix_prefix: str = "hotfix/"
+    release_tag_message: str = "Release {version}"
+    hotfix_tag_message: str = "Hotfix {version}"
+    bump_message: str = "chore(release): bump version to {version}"
+    notes_message: str = "docs(release): release notes for {version}"
+    # Repository-relative globs of the files that carry the version (pyproject.toml,
+    # package.json, Odoo __manifest__.py, VERSION); files declaring no version are skipped.
+    version_files: list[str] = Field(
+        default_factory=lambda: ["pyproject.toml", "package.json", "VERSION", "**/__manifest__.py"]
+    )
+    remote: str = "origin"
+    push: bool = False
+
+    @field_validator("release_tag_message", "hotfix_tag_message", "bump_message", "notes_message")
+    @classmethod
+    def _valid_template(cls, value: str) -> str:
+        try:
+            value.format(version="1.2.0")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(f"only the {{version}} placeholder is allowed: {exc}") from exc
+        return value
+
+    @field_validator(
+        "main",
+        "develop",
+        "feature_prefix",
+        "bugfix_prefix",
+        "release_prefix",
+        "hotfix_prefix",
+        "remote",
+    )
+    @classmethod
+    def _valid_name(cls, value: str) -> str:
+        if not value or any(ch.isspace() or ch in "~^:?*[\\" for ch in value):
+            raise ValueError(f"{value!r} is not a valid git name")
+        return value
+
+
 class Settings(_Model):
     """The whole policy file."""
 
@@ -182,6 +228,7 @@ class Settings(_Model):
     commits: CommitSettings = Field(default_factory=CommitSettings)
     components: dict[str, ComponentSettings] = Field(default_factory=dict)
     notes: NotesSettings = Field(default_factory=NotesSettings)
+    flow: FlowSettings = Field(default_factory=FlowSettings)
 
 
 # --------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from relman.cli import audit, changelog, db, lint, notes, version
+from relman.cli import audit, changelog, db, flow, lint, notes, version
 from relman.cli._common import CliState, print_error
 from relman.errors import EXIT_USAGE, RelmanError
 
@@ -26,6 +26,7 @@ app = typer.Typer(
 app.add_typer(version.app, name="version")
 app.add_typer(lint.app, name="lint")
 app.add_typer(notes.app, name="notes")
+app.add_typer(flow.app, name="flow")
 app.add_typer(db.app, name="db")
 app.add_typer(audit.app, name="audit")
 app.command("changelog")(changelog.changelog)
