@@ -1,0 +1,433 @@
+"""Use cases: the Git Flow workflows of J-003 §5.3, each one command, all or nothing.
+
+Each use case reads a snapshot of the repository, gathers what the plan needs (the next
+version, the version files' new text, the release notes), builds the plan with the pure
+``plan_*`` functions, and either returns it (``dry_run``) or hands it to the executor, which
+restores everything when a step fails. Nothing is written before the plan is complete, so bad
+input (an invalid name, an existing tag, an unreadable version file) changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Protocol
+
+from relman.domain.branches import BranchKind
+from relman.domain.components import VersioningPolicy
+from relman.domain.flow import (
+    FlowPolicy,
+    RepoState,
+    check_merge,
+    compute_hotfix_version,
+    decide_finish_branch,
+    decide_release_version,
+    find_production_tag,
+    plan_feature_finish,
+    plan_feature_start,
+    plan_hotfix_finish,
+    plan_hotfix_start,
+    plan_init,
+    plan_release_finish,
+    plan_release_start,
+)
+from relman.domain.flow_steps import FileEdit, FlowReport, Plan
+from relman.domain.linting import Violation
+from relman.domain.notes import NotesPolicy
+from relman.domain.version_files import match_version_files, read_version, replace_version
+from relman.domain.versions import Version
+from relman.errors import CheckFailedError, ConflictError, InvalidInputError, NotFoundError
+from relman.ports import GitRepo
+from relman.services.release_notes import (
+    NotesRenderer,
+    NotesRequest,
+    archive_notes,
+    build_notes_context,
+)
+from relman.services.versioning import compute_next, get_current_version
+from relman.settings import FlowSettings
+
+
+class FlowGit(Protocol):
+    """Reads the repository state and executes plans (``relman.adapters.git_flow.GitFlow``)."""
+
+    @property
+    def root(self) -> str: ...
+
+    def read_state(self, *, remote: str | None = None) -> RepoState: ...
+
+    def execute(self, plan: Plan) -> FlowReport: ...
+
+
+@dataclass(frozen=True)
+class NotesTools:
+    """What ``release finish`` and ``hotfix finish`` need to write the release notes."""
+
+    versioning: VersioningPolicy
+    notes: NotesPolicy
+    renderer: NotesRenderer
+
+
+@dataclass(frozen=True)
+class FlowOutcome:
+    """A plan, and whether it ran (``dry_run`` only prints it)."""
+
+    plan: Plan
+    executed: bool
+    resolutions: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            **self.plan.to_dict(),
+            "executed": self.executed,
+            "resolutions": list(self.resolutions),
+            "warnings": list(self.warnings),
+        }
+
+
+def _run(
+    flow: FlowGit, plan: Plan, *, dry_run: bool, warnings: tuple[str, ...] = ()
+) -> FlowOutcome:
+    if dry_run or not plan.steps:
+        return FlowOutcome(plan, executed=False, warnings=warnings)
+    report = flow.execute(plan)
+    return FlowOutcome(plan, executed=True, resolutions=report.resolutions, warnings=warnings)
+
+
+def _state(flow: FlowGit, policy: FlowPolicy, push: bool) -> RepoState:
+    return flow.read_state(remote=policy.remote if push else None)
+
+
+# ------------------------------------------------------------------ init
+
+
+def render_flow_table(flow: FlowSettings) -> str:
+    """The ``[flow]`` table of the policy file, with the current values."""
+    lines = ["[flow]", "# Git Flow (J-003 §5): branch names, tag messages and version files."]
+    for key, value in flow.model_dump().items():
+        lines.append(f"{key} = {_toml_value(value)}")
+    return "\n".join(lines) + "\n"
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def init_flow(
+    *,
+    flow: FlowGit,
+    policy: FlowPolicy,
+    config_path: Path | None,
+    flow_table: str,
+    record: bool = True,
+    dry_run: bool = False,
+) -> FlowOutcome:
+    """Create main and develop when missing; record ``[flow]`` in the policy file."""
+    state = flow.read_state()
+    edit = _config_edit(Path(flow.root), config_path, flow_table) if record else None
+    return _run(flow, plan_init(state, policy, config=edit), dry_run=dry_run)
+
+
+def _config_edit(root: Path, config_path: Path | None, flow_table: str) -> FileEdit | None:
+    """The policy file with a ``[flow]`` table appended, or None when one is recorded."""
+    path = config_path or (root / "relman.toml")
+    try:
+        relative = PurePosixPath(path.resolve().relative_to(root.resolve()).as_posix())
+    except ValueError:
+        return None  # a policy file outside the repository is not ours to change
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    data = tomllib.loads(text) if text else {}
+    in_pyproject = relative.name == "pyproject.toml"
+    table: object = data.get("tool", {}).get("relman", {}) if in_pyproject else data
+    if isinstance(table, Mapping) and "flow" in table:
+        return None
+    header = "[tool.relman.flow]" if in_pyproject else "[flow]"
+    body = flow_table.replace("[flow]", header, 1)
+    separator = "" if not text else ("\n" if text.endswith("\n") else "\n\n")
+    return FileEdit(str(relative), text + separator + body, "record the Git Flow settings")
+
+
+# ------------------------------------------------------------------ feature / bugfix
+
+
+def start_branch(
+    *,
+    flow: FlowGit,
+    policy: FlowPolicy,
+    kind: BranchKind,
+    name: str,
+    push: bool = False,
+    dry_run: bool = False,
+) -> FlowOutcome:
+    """``flow feature start NAME`` / ``flow bugfix start NAME``."""
+    plan = plan_feature_start(_state(flow, policy, push), policy, kind=kind, name=name, push=push)
+    return _run(flow, plan, dry_run=dry_run)
+
+
+def finish_branch(
+    *,
+    flow: FlowGit,
+    policy: FlowPolicy,
+    kind: BranchKind,
+    name: str | None = None,
+    push: bool = False,
+    dry_run: bool = False,
+) -> FlowOutcome:
+    """``flow feature finish [NAME]`` / ``flow bugfix finish [NAME]``."""
+    state = _state(flow, policy, push)
+    plan = plan_feature_finish(state, policy, kind=kind, name=name, push=push)
+    return _run(flow, plan, dry_run=dry_run)
+
+
+# ------------------------------------------------------------------ release
+
+
+def start_release(
+    *,
+    flow: FlowGit,
+    git: GitRepo,
+    policy: FlowPolicy,
+    versioning: VersioningPolicy,
+    version: str = "auto",
+    push: bool = False,
+    dry_run: bool = False,
+) -> FlowOutcome:
+    """``flow release start [VERSION|auto]``: release/X from develop with the version bumped."""
+    state = _state(flow, policy, push)
+    state.require_clean()
+    base = policy.develop
+    state.require_branch(base, "base")
+    if version == "auto":
+        chosen = compute_next(git=git, policy=versioning, ref=base).next
+        if chosen is None:  # pragma: no cover - compute_next raises NothingToReleaseError
+            raise NotFoundError("no next version", where=base)
+    else:
+        chosen = _parse_version(version)
+        state.require_no_tag(policy.tag_format.format(chosen))
+        current = get_current_version(git=git, policy=versioning, ref=base).version
+        if current is not None and chosen <= current:
+            raise InvalidInputError(
+                f"version {chosen} is not newer than the latest release {current}",
+                where="VERSION",
+                hint="pass a higher version, or 'auto' to compute it from the commits",
+            )
+    edits, notes = compute_version_edits(git=git, ref=base, policy=policy, version=chosen)
+    plan = plan_release_start(state, policy, version=chosen, edits=edits, push=push, notes=notes)
+    return _run(flow, plan, dry_run=dry_run)
+
+
+def finish_release(
+    *,
+    flow: FlowGit,
+    git: GitRepo,
+    policy: FlowPolicy,
+    tools: NotesTools,
+    name: str | None = None,
+    push: bool = False,
+    dry_run: bool = False,
+) -> FlowOutcome:
+    """``flow release finish [VERSION]``: notes, merge into main, tag, merge back, delete."""
+    state = _state(flow, policy, push)
+    state.require_clean()
+    branch = decide_finish_branch(BranchKind.RELEASE, name, state, policy)
+    version = decide_release_version(branch, policy)
+    state.require_no_tag(policy.tag_format.format(version))
+    notes, warnings = compute_notes_edits(
+        git=git, root=Path(flow.root), tools=tools, ref=branch, version=version
+    )
+    plan = plan_release_finish(state, policy, branch=branch, notes=notes, push=push)
+    return _run(flow, plan, dry_run=dry_run, warnings=warnings)
+
+
+# ------------------------------------------------------------------ hotfix
+
+
+def start_hotfix(
+    *,
+    flow: FlowGit,
+    git: GitRepo,
+    policy: FlowPolicy,
+    description: str | None = None,
+    push: bool = False,
+    dry_run: bool = False,
+) -> FlowOutcome:
+    """``flow hotfix start [DESCRIPTION]``: from main at the latest production tag."""
+    state = _state(flow, policy, push)
+    state.require_clean()
+    main = policy.main
+    state.require_branch(main, "base")
+    base_tag, base = _production_tag(git, policy, main)
+    version = compute_hotfix_version(base, policy)
+    edits, notes = compute_version_edits(git=git, ref=base_tag, policy=policy, version=version)
+    if state.tags.get(base_tag) != state.branches[main]:
+        notes = (*notes, f"{main} has commits after {base_tag}: the hotfix starts at {base_tag}")
+    plan = plan_hotfix_start(
+        state,
+        policy,
+        base_tag=base_tag,
+        version=version,
+        description=description,
+        edits=edits,
+        push=push,
+        notes=notes,
+    )
+    return _run(flow, plan, dry_run=dry_run)
+
+
+def finish_hotfix(
+    *,
+    flow: FlowGit,
+    git: GitRepo,
+    policy: FlowPolicy,
+    tools: NotesTools,
+    name: str | None = None,
+    push: bool = False,
+    dry_run: bool = False,
+) -> FlowOutcome:
+    """``flow hotfix finish [NAME]``: main + tag, then develop and every open release branch."""
+    state = _state(flow, policy, push)
+    state.require_clean()
+    branch = decide_finish_branch(BranchKind.HOTFIX, name, state, policy)
+    _, base = _production_tag(git, policy, branch)
+    version = compute_hotfix_version(base, policy)
+    tag = policy.tag_format.format(version)
+    if tag in state.tags:
+        raise ConflictError(
+            f"tag {tag!r} already exists: another hotfix was finished after {branch} started",
+            where=f"refs/tags/{tag}",
+            hint=f"merge {policy.main} into {branch} (its version becomes the next hotfix), "
+            "then finish again",
+        )
+    notes, warnings = compute_notes_edits(
+        git=git, root=Path(flow.root), tools=tools, ref=branch, version=version
+    )
+    plan = plan_hotfix_finish(state, policy, branch=branch, version=version, notes=notes, push=push)
+    return _run(flow, plan, dry_run=dry_run, warnings=warnings)
+
+
+def _production_tag(git: GitRepo, policy: FlowPolicy, ref: str) -> tuple[str, Version]:
+    found = find_production_tag((t.name for t in git.list_tags(merged_into=ref)), policy)
+    if found is None:
+        pattern = policy.tag_format.format("X.Y.Z")
+        raise NotFoundError(
+            f"no production release tag ({pattern}) is reachable from {ref}: nothing to hotfix",
+            where=ref,
+            hint="a hotfix starts from a released version; release with `relman flow release`",
+        )
+    return found
+
+
+# ------------------------------------------------------------------ CI check
+
+
+def check_branches(*, policy: FlowPolicy, source: str, target: str) -> list[Violation]:
+    """``flow check``: raises CheckFailedError naming every J-003 §5.1-5.2 rule broken."""
+    violations = check_merge(source, target, policy)
+    if violations:
+        raise CheckFailedError(
+            f"merging {source} into {target} breaks "
+            + ("1 rule" if len(violations) == 1 else f"{len(violations)} rules")
+            + ": "
+            + "; ".join(str(v) for v in violations),
+            where=f"{source} -> {target}",
+            violations=[str(v) for v in violations],
+        )
+    return violations
+
+
+# ------------------------------------------------------------------ file contents
+
+
+def compute_version_edits(
+    *, git: GitRepo, ref: str, policy: FlowPolicy, version: Version
+) -> tuple[tuple[FileEdit, ...], tuple[str, ...]]:
+    """The configured version files at ``ref``, rewritten to declare ``version``."""
+    edits: list[FileEdit] = []
+    notes: list[str] = []
+    for path in match_version_files(git.list_files(ref), policy.version_files):
+        text = git.read_file(ref, path)
+        if text is None:  # pragma: no cover - listed a moment ago
+            continue
+        old = read_version(text, path=path)
+        if old is None:
+            notes.append(f"{path} declares no version: left as it is")
+            continue
+        new = replace_version(text, str(version), path=path)
+        if new == text:
+            notes.append(f"{path} already declares {old}")
+            continue
+        edits.append(FileEdit(path, new, f"version {old} -> {read_version(new, path=path)}"))
+    if not edits and not notes:
+        notes.append(
+            "no version file found (flow.version_files): the version lives in the tag only"
+        )
+    return tuple(edits), tuple(notes)
+
+
+class _TreeFiles:
+    """``TextFiles`` over the tree of one git ref, capturing writes instead of making them.
+
+    The notes archive reads the archive folder as the branch being released has it, and its
+    output becomes plan data (written and committed by the executor).
+    """
+
+    def __init__(self, git: GitRepo, ref: str, root: Path) -> None:
+        self._git = git
+        self._ref = ref
+        self._root = root
+        self._tree = git.list_files(ref)
+        self.written: dict[str, str] = {}
+
+    def _relative(self, path: Path) -> str:
+        return path.relative_to(self._root).as_posix()
+
+    def read_text(self, path: Path) -> str | None:
+        return self._git.read_file(self._ref, self._relative(path))
+
+    def list_names(self, directory: Path) -> list[str]:
+        folder = self._relative(directory).rstrip("/") + "/"
+        return sorted(
+            p[len(folder) :]
+            for p in self._tree
+            if p.startswith(folder) and "/" not in p[len(folder) :]
+        )
+
+    def write_texts(self, files: Mapping[Path, str]) -> None:
+        for path, text in files.items():
+            self.written[self._relative(path)] = text
+
+
+def compute_notes_edits(
+    *, git: GitRepo, root: Path, tools: NotesTools, ref: str, version: Version
+) -> tuple[tuple[FileEdit, ...], tuple[str, ...]]:
+    """The release notes of ``ref`` as ``version`` and the archive index, as file edits."""
+    result = build_notes_context(
+        git=git,
+        versioning=tools.versioning,
+        notes=tools.notes,
+        request=NotesRequest(to_ref=ref, version=str(version)),
+    )
+    files = _TreeFiles(git, ref, root)
+    archive_notes(
+        root=root, notes=tools.notes, renderer=tools.renderer, files=files, context=result.context
+    )
+    edits = tuple(
+        FileEdit(path, text, f"release notes {version}" if i == 0 else "archive index")
+        for i, (path, text) in enumerate(files.written.items())
+    )
+    return edits, result.warnings
+
+
+def _parse_version(text: str) -> Version:
+    try:
+        return Version.parse(text.removeprefix("v"))
+    except InvalidInputError as exc:
+        raise type(exc)(exc.message, where="VERSION", hint=exc.hint) from exc
