@@ -70,8 +70,9 @@ class GitRepo(Protocol):
         """Commits of a range (``A..B``, a ref, or a list of rev args), newest first, streamed."""
         ...
 
-    def list_tags(self, merged_into: str | None = None) -> list[TagRef]:
-        """All tags, or only those reachable from ``merged_into``."""
+    def list_tags(self, merged_into: str | None = None, *, prefix: str = "") -> list[TagRef]:
+        """All tags, or only those reachable from ``merged_into``; only names starting with
+        ``prefix`` when given (lets git skip the reachability walk for other tags)."""
         ...
 
     def changed_files(self, base: str, head: str) -> list[FileChange]: ...

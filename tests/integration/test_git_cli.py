@@ -212,6 +212,25 @@ def test_list_tags_merged_into_ignores_unmerged_branches(repo: RepoBuilder) -> N
     assert {t.name for t in git.list_tags()} == {"v1.0.0", "v1.1.0", "v9.0.0"}
 
 
+@pytest.mark.parametrize(
+    ("prefix", "expected"),
+    [
+        ("", {"v1.0.0", "v1.1.0", "farm-v1.0.0", "farm-v2/x", "farm-odd", "release/1.0.0"}),
+        ("v", {"v1.0.0", "v1.1.0"}),
+        ("farm-v", {"farm-v1.0.0", "farm-v2/x"}),
+        ("farm-", {"farm-v1.0.0", "farm-v2/x", "farm-odd"}),
+        ("farm-[", set()),  # git refuses [ in ref names: nothing can match
+        ("release/", {"release/1.0.0"}),
+        ("b2b-v", set()),
+    ],
+)
+def test_list_tags_with_a_prefix(repo: RepoBuilder, prefix: str, expected: set[str]) -> None:
+    for name in ("farm-v1.0.0", "farm-v2/x", "farm-odd", "release/1.0.0"):
+        repo.tag(name, annotated=False)
+    tags = GitCli(repo.path).list_tags(merged_into="HEAD", prefix=prefix)
+    assert {t.name for t in tags} == expected
+
+
 def test_list_tags_merged_into_unknown_ref_is_not_found(repo: RepoBuilder) -> None:
     with pytest.raises(NotFoundError, match=r"v9\.9\.9"):
         GitCli(repo.path).list_tags(merged_into="v9.9.9")

@@ -26,6 +26,7 @@ _LOG_FORMAT = "--format=%H%x1e%P%x1e%an%x1e%ae%x1e%cI%x1e%B"
 _FIELDS = 6
 _CHUNK = 1 << 16
 _GLOB_CHARS = frozenset("*?[")
+_WILDCARDS = frozenset("*?[\\")
 _UNKNOWN_REV = re.compile(
     r"unknown revision|bad revision|ambiguous argument|not a valid object name|"
     r"invalid object name|bad object|malformed object name|not a tree object",
@@ -165,18 +166,27 @@ class GitCli:
                 errfile.seek(0)
                 raise self._failure(args, code, errfile.read(), ref=label)
 
-    def list_tags(self, merged_into: str | None = None) -> list[TagRef]:
-        """Every tag (or those reachable from ``merged_into``) with its peeled commit sha."""
+    def list_tags(self, merged_into: str | None = None, *, prefix: str = "") -> list[TagRef]:
+        """Every tag (or those reachable from ``merged_into``) with its peeled commit sha.
+
+        With ``prefix`` only tags whose name starts with it: git then checks the reachability
+        of those tags only, which is what makes a component's tags cheap in a big repository.
+        """
         args = ["for-each-ref", "--format=%(refname:strip=2)%00%(objectname)%00%(*objectname)"]
         if merged_into is not None:
             self._check_rev(merged_into)
             args.append(f"--merged={merged_into}")
-        args.append("refs/tags")
+        if prefix and not any(ch in _WILDCARDS for ch in prefix):
+            # `*` stops at `/` in ref patterns: the second pattern catches `prefix.../...`
+            args += [f"refs/tags/{prefix}*", f"refs/tags/{prefix}*/**"]
+        else:
+            args.append("refs/tags")
         out = self._run(args, ref=merged_into).decode("utf-8", "replace")
         tags = []
         for line in out.splitlines():
             name, sha, peeled = line.split("\0")
-            tags.append(TagRef(name=name, sha=peeled or sha))
+            if name.startswith(prefix):
+                tags.append(TagRef(name=name, sha=peeled or sha))
         return tags
 
     def changed_files(self, base: str, head: str) -> list[FileChange]:

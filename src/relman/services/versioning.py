@@ -71,7 +71,8 @@ def get_current_version(
     """
     comp = policy.get_component(component)
     head = git.resolve(ref)
-    latest, final = find_release_tags(git.list_tags(merged_into=head), comp.tag_format)
+    tags = git.list_tags(merged_into=head, prefix=comp.tag_format.prefix)
+    latest, final = find_release_tags(tags, comp.tag_format)
     if latest is None:
         if git.is_shallow():
             raise GitError(
