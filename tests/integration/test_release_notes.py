@@ -11,7 +11,7 @@ from golden.notes_fixture import build_notes_repo
 from relman.adapters.files import LocalFiles, write_text_atomic
 from relman.adapters.templates import JinjaNotesRenderer, cell, md_row
 from relman.bootstrap import Services, build_services
-from relman.errors import ConfigError, ConflictError, InvalidInputError, NotFoundError
+from relman.errors import ConfigError, ConflictError, GitError, InvalidInputError, NotFoundError
 from relman.services import release_notes as rn
 from relman.settings import validate_settings
 
@@ -157,6 +157,19 @@ def test_unknown_ref_is_not_found(notes_repo: Any) -> None:
     repo, _ = notes_repo
     with pytest.raises(NotFoundError, match=r"v9\.9\.9"):
         build(services(repo.path), from_ref="v9.9.9")
+
+
+def test_a_shallow_clone_without_the_previous_tag_is_refused(
+    notes_repo: Any, tmp_path: Path
+) -> None:
+    repo, _ = notes_repo
+    clone = tmp_path / "shallow"
+    repo.git("clone", "-q", "--depth", "1", f"file://{repo.path}", str(clone))
+    with pytest.raises(GitError, match="shallow clone"):
+        build(services(clone))
+    # an explicit start needs no tag
+    ctx = build(services(clone), from_ref="HEAD", version="2.0.0").context
+    assert ctx["range"] == {"from": "HEAD", "to": "HEAD", "commits": 0}
 
 
 def test_component_notes_use_its_paths_and_tags(notes_repo: Any) -> None:
@@ -366,3 +379,20 @@ def test_rebuilt_changelog_puts_a_merged_branch_in_the_release_that_merged_it(
     newest, oldest = text.split("## [1.1.0]")[1].split("## [1.0.0]")
     assert "quality from the branch" in newest
     assert "on main" in oldest and "base" in oldest
+
+
+def test_rebuild_refuses_a_version_that_is_already_a_tag(notes_repo: Any) -> None:
+    repo, _ = notes_repo
+    svc = services(repo.path)
+    path = repo.path / "CHANGELOG.md"
+    with pytest.raises(ConflictError, match=r"already released as tag v1\.0\.0"):
+        rn.rebuild_changelog(
+            git=svc.git,
+            versioning=svc.versioning_policy,
+            notes=svc.notes_policy,
+            renderer=svc.notes_renderer,
+            files=svc.files,
+            path=path,
+            request=rn.NotesRequest(version="1.0.0"),
+        )
+    assert not path.exists()

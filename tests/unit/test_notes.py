@@ -233,6 +233,7 @@ def test_enhancements_are_perf_and_user_visible_refactors() -> None:
         "perf(reports): one query",
         "refactor(portal): single page checkout\n\nUser-Visible: yes",
         "refactor(core): internal split",
+        "refactor(db): also internal\n\nUser-Visible: no",
         "refactor: no scope\n\nuser-visible: true",
     )
     assert [(e["area"], e["description"]) for e in ctx["enhancements"]] == [

@@ -35,6 +35,7 @@ RELEASE_TYPES = ("Major", "Minor", "Patch", "Hotfix")
 APPROVAL_ROLES = ("Release Manager", "QA Lead", "Product Owner")
 GENERAL_SCOPE = "General"
 SHORT_SHA = 7
+NO_VALUES = frozenset({"no", "false", "0", "n"})
 ACRONYM_MAX = 3  # scopes this short are written in capitals (api -> API)
 
 SECTION_FEATURES = "New Features"
@@ -317,7 +318,7 @@ def _enhancements(commits: Sequence[Commit], policy: CommitPolicy) -> list[dict[
     for c in commits:
         if _section(c, policy) != SECTION_ENHANCEMENTS:
             continue
-        if c.type == "refactor" and c.footer(policy.visible_refactor_footer) is None:
+        if c.type == "refactor" and not _is_yes(c.footer(policy.visible_refactor_footer)):
             continue  # internal refactors are not news to users
         out.append(
             {
@@ -328,6 +329,11 @@ def _enhancements(commits: Sequence[Commit], policy: CommitPolicy) -> list[dict[
             }
         )
     return out
+
+
+def _is_yes(value: str | None) -> bool:
+    """A footer that is present and not ``no``/``false``/``0``."""
+    return value is not None and value.strip().lower() not in NO_VALUES
 
 
 def _fixes(

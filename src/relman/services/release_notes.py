@@ -45,9 +45,9 @@ from relman.domain.notes import (
 )
 from relman.domain.notes_schema import validate_notes_context
 from relman.domain.versions import Bump, Version
-from relman.errors import ConflictError, InvalidInputError
+from relman.errors import ConflictError, GitError, InvalidInputError
 from relman.ports import FileChange, GitRepo, TagRef
-from relman.services.versioning import compute_next
+from relman.services.versioning import SHALLOW_MESSAGE, compute_next
 
 FORMATS = ("md", "html", "json")
 TEMPLATES = {"md": "release-notes.md.j2", "html": "release-notes.html.j2"}
@@ -122,17 +122,24 @@ def build_notes_context(
     warnings: list[str] = []
     comp = versioning.get_component(request.component)
     to_sha = git.resolve(request.to_ref)
+    releases = list_production_releases(git, comp, notes, to_sha)
+    tagged = _highest(r for r in releases if r[1].sha == to_sha)
     if request.from_ref is not None:
         start = git.resolve(request.from_ref)
-        base = _find_production_release(git, comp, notes, start)
+        base = _highest(list_production_releases(git, comp, notes, start))
         from_sha: str | None = start
         from_label: str | None = request.from_ref
     else:
-        base = _find_production_release(git, comp, notes, to_sha, exclude=to_sha)
+        base = _highest(r for r in releases if r[1].sha != to_sha)
+        if base is None and git.is_shallow():
+            raise GitError(
+                SHALLOW_MESSAGE,
+                where=f"{git.root} ({comp.tag_format.pattern} tags before {request.to_ref})",
+                hint="in CI, clone with fetch-depth: 0, or pass --from",
+            )
         from_sha = base[1].sha if base else None
         from_label = base[1].name if base else None
     previous = base[0] if base else None
-    tagged = _find_production_release(git, comp, notes, to_sha, only=to_sha)
 
     revs = [to_sha] if from_sha is None else [f"^{from_sha}", to_sha]
     commits = list(read_commits(git.iter_commits(revs, paths=comp.paths), versioning.commit_policy))
@@ -180,26 +187,21 @@ def _is_production(version: Version, notes: NotesPolicy) -> bool:
     return not version.prerelease or str(version.prerelease[0]) == notes.hotfix_token
 
 
-def _find_production_release(
-    git: GitRepo,
-    comp: Component,
-    notes: NotesPolicy,
-    ref_sha: str,
-    *,
-    exclude: str | None = None,
-    only: str | None = None,
-) -> tuple[Version, TagRef] | None:
-    """The highest production release tag of the component reachable from ``ref_sha``."""
-    best: tuple[Version, TagRef] | None = None
+def list_production_releases(
+    git: GitRepo, comp: Component, notes: NotesPolicy, ref_sha: str
+) -> list[tuple[Version, TagRef]]:
+    """The component's production release tags reachable from ``ref_sha`` (one git call)."""
+    found = []
     for tag in git.list_tags(merged_into=ref_sha):
-        if (exclude is not None and tag.sha == exclude) or (only is not None and tag.sha != only):
-            continue
         version = comp.tag_format.parse(tag.name)
-        if version is None or not _is_production(version, notes):
-            continue
-        if best is None or (version, tag.name) > (best[0], best[1].name):
-            best = (version, tag)
-    return best
+        if version is not None and _is_production(version, notes):
+            found.append((version, tag))
+    return found
+
+
+def _highest(releases: Iterable[tuple[Version, TagRef]]) -> tuple[Version, TagRef] | None:
+    """The highest release; equal precedence (build metadata) is decided by the tag name."""
+    return max(releases, key=lambda r: (r[0], r[1].name), default=None)
 
 
 def _decide_version(
@@ -213,10 +215,7 @@ def _decide_version(
     warnings: list[str],
 ) -> Version:
     if request.version is not None:
-        try:
-            return Version.parse(request.version.removeprefix("v"))
-        except InvalidInputError as exc:
-            raise type(exc)(exc.message, where="--version", hint=exc.hint) from exc
+        return _parse_version(request.version)
     if tagged is not None:
         return tagged[0]
     nxt = compute_next(git=git, policy=versioning, component=comp.name, ref=to_sha, allow_noop=True)
@@ -228,6 +227,13 @@ def _decide_version(
         f"so the notes use the current version {current} (pass --version to name the release)"
     )
     return current
+
+
+def _parse_version(text: str) -> Version:
+    try:
+        return Version.parse(text.removeprefix("v"))
+    except InvalidInputError as exc:
+        raise type(exc)(exc.message, where="--version", hint=exc.hint) from exc
 
 
 def _release_date(git: GitRepo, request: NotesRequest, to_sha: str) -> str:
@@ -445,13 +451,10 @@ def rebuild_changelog(
     comp = versioning.get_component(request.component)
     to_sha = git.resolve(request.to_ref)
     releases: dict[str, tuple[Version, TagRef]] = {}
-    for tag in git.list_tags(merged_into=to_sha):
-        version = comp.tag_format.parse(tag.name)
-        if version is None or not _is_production(version, notes):
-            continue
+    for version, tag in list_production_releases(git, comp, notes, to_sha):
         known = releases.get(tag.sha)
         if known is None or version > known[0]:
-            releases[tag.sha] = (version, tag)
+            releases[tag.sha] = (version, tag)  # one release per commit: the highest tag
     raws = list(git.iter_commits(to_sha))
     touched = {r.sha for r in git.iter_commits(to_sha, paths=comp.paths)} if comp.paths else None
     groups = assign_commits_to_releases(raws, [(v, sha) for sha, (v, _) in releases.items()])
@@ -462,9 +465,15 @@ def rebuild_changelog(
     ]
     plan.sort(key=lambda item: item[0])
     if request.version is not None and groups[None]:
-        version = Version.parse(request.version.removeprefix("v"))
-        date = _release_date(git, request, to_sha)
-        plan.append((version, None, request.to_ref, date))
+        version = _parse_version(request.version)
+        clash = next((p for p in plan if p[0] == version), None)
+        if clash is not None:
+            raise ConflictError(
+                f"{version} is already released as tag {clash[2]}; the commits after it "
+                "need another --version",
+                where="--version",
+            )
+        plan.append((version, None, request.to_ref, _release_date(git, request, to_sha)))
 
     sections: list[str] = []
     previous: tuple[Version, str] | None = None
