@@ -43,8 +43,8 @@ def histories(draw: st.DrawFn) -> list[RawCommit]:
     raws: list[RawCommit] = []
     for i in range(size):
         kind = draw(st.sampled_from(["plain", "plain", "plain", "revert", "merge"]))
-        if kind == "revert" and size > 1:
-            target = draw(st.integers(min_value=0, max_value=size - 1))
+        if kind == "revert":
+            target = draw(st.integers(min_value=0, max_value=size + 3))  # may be outside
             style = draw(st.booleans())
             message = (
                 f'Revert "fix: x"\n\nThis reverts commit {_sha(target)}.'

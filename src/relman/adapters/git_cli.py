@@ -244,7 +244,11 @@ class GitCli:
 
 
 def _parse_log_stream(stream: IO[bytes]) -> Iterator[RawCommit]:
-    """Split NUL-terminated ``git log -z`` records read chunk by chunk from a binary pipe."""
+    """Split NUL-terminated ``git log -z`` records read chunk by chunk from a binary pipe.
+
+    Only complete records are decoded (a chunk is cut after its last NUL), so a multi-byte
+    character split between two reads is never broken.
+    """
     read = stream.read1 if isinstance(stream, io.BufferedIOBase) else stream.read
     pending = b""
     while True:
@@ -257,25 +261,26 @@ def _parse_log_stream(stream: IO[bytes]) -> Iterator[RawCommit]:
             continue
         block = (pending + chunk[:end]) if pending else chunk[:end]
         pending = chunk[end + 1 :]
-        for record in block.decode("utf-8", "replace").split("\0"):
-            yield _to_commit(record)
+        yield from _to_commits(block.decode("utf-8", "replace").split("\0"))
     if pending.strip(b"\n"):
-        yield _to_commit(pending.decode("utf-8", "replace"))
+        yield from _to_commits([pending.decode("utf-8", "replace")])
 
 
-def _to_commit(record: str) -> RawCommit:
-    fields = record.lstrip("\n").split("\x1e", _FIELDS - 1)
-    if len(fields) != _FIELDS:
-        raise GitError(f"unexpected git log record: {record[:80]!r}")
-    sha, parents, name, email, date, message = fields
-    return RawCommit(
-        sha=sha,
-        parents=tuple(parents.split()),
-        author_name=name,
-        author_email=email,
-        date=date,
-        message=message.rstrip("\n"),
-    )
+def _to_commits(records: list[str]) -> Iterator[RawCommit]:
+    make = RawCommit
+    for record in records:
+        try:
+            sha, parents, name, email, date, message = record.split("\x1e", _FIELDS - 1)
+        except ValueError:
+            raise GitError(f"unexpected git log record: {record[:80]!r}") from None
+        yield make(
+            sha.lstrip("\n"),
+            tuple(parents.split()) if parents else (),
+            name,
+            email,
+            date,
+            message.rstrip("\n"),
+        )
 
 
 def _stderr_line(stderr: bytes) -> str:
