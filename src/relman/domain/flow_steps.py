@@ -150,7 +150,8 @@ def git_commands(step: Step) -> list[list[str]]:
                 return [["tag", "-a", name, "-m", message, target]]
             return [["tag", name, target]]
         case DeleteBranch(name=name):
-            return [["branch", "-q", "-d", name]]
+            # -D: the step before merged it; -d would balk at an upstream not yet updated
+            return [["branch", "-q", "-D", name]]
         case Push(remote=remote, refs=refs, delete=delete, set_upstream=upstream):
             refspecs = [*refs, *(f":refs/heads/{b}" for b in delete)]
             return [["push", "-q", "--atomic", *(["-u"] if upstream else []), remote, *refspecs]]
