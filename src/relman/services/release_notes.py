@@ -192,7 +192,7 @@ def list_production_releases(
 ) -> list[tuple[Version, TagRef]]:
     """The component's production release tags reachable from ``ref_sha`` (one git call)."""
     found = []
-    for tag in git.list_tags(merged_into=ref_sha):
+    for tag in git.list_tags(merged_into=ref_sha, prefix=comp.tag_format.prefix):
         version = comp.tag_format.parse(tag.name)
         if version is not None and _is_production(version, notes):
             found.append((version, tag))
