@@ -54,7 +54,10 @@ def print_error(exc: RelmanError, *, as_json: bool = False) -> None:
     if as_json:
         sys.stderr.write(json.dumps({"error": exc.to_dict()}, ensure_ascii=False) + "\n")
         return
+    from rich.markup import escape
+
     err = console(stderr=True)
-    err.print(f"[bold red]error:[/] {exc}", markup=True)
+    # escape: messages carry literal brackets ("[branch-module]", "feature/[module]-...")
+    err.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True)
     if exc.hint:
-        err.print(f"[dim]hint:[/] {exc.hint}", markup=True)
+        err.print(f"[dim]hint:[/] {escape(exc.hint)}", markup=True)
