@@ -225,7 +225,7 @@ def plan_init(
     if config is not None:
         steps += [WriteConfig((config,)), Commit(record_message, (config.path,))]
     if not steps:
-        notes.append(f"{main} and {develop} exist and the settings are recorded: nothing to do")
+        notes.append(f"{main} and {develop} exist and the Git Flow settings are recorded")
     return Plan("init", develop, tuple(steps), notes=tuple(notes))
 
 

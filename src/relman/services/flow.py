@@ -332,11 +332,11 @@ def check_branches(*, policy: FlowPolicy, source: str, target: str) -> list[Viol
     """``flow check``: raises CheckFailedError naming every J-003 §5.1-5.2 rule broken."""
     violations = check_merge(source, target, policy)
     if violations:
+        pair = f"{source} -> {target}"
+        shown = [f"{v.message} [{v.rule}]" if v.where == pair else str(v) for v in violations]
+        count = "1 rule" if len(violations) == 1 else f"{len(violations)} rules"
         raise CheckFailedError(
-            f"merging {source} into {target} breaks "
-            + ("1 rule" if len(violations) == 1 else f"{len(violations)} rules")
-            + ": "
-            + "; ".join(str(v) for v in violations),
+            f"merging {source} into {target} breaks {count}: " + "; ".join(shown),
             where=f"{source} -> {target}",
             violations=[str(v) for v in violations],
         )
