@@ -96,6 +96,23 @@ def test_init_creates_develop_from_main_and_keeps_the_policy_file(
     assert show(path, "main", "relman.toml") == '[project]\nname = "Farm"'
 
 
+def test_init_records_in_pyproject_when_the_policy_lives_there(
+    repo_builder: RepoBuilder,
+) -> None:
+    path = repo_builder.path
+    pyproject = PYPROJECT.format(version="1.2.0") + '\n[tool.relman.project]\nname = "Farm"\n'
+    repo_builder.commit("chore: policy in pyproject", {"pyproject.toml": pyproject})
+    outcome = run(path, "init")
+    assert [e.path for s in outcome.plan.steps for e in getattr(s, "edits", ())] == [
+        "pyproject.toml"
+    ]
+    assert not (path / "relman.toml").exists()
+    data = tomllib.loads(show(path, "develop", "pyproject.toml"))
+    assert data["tool"]["relman"]["flow"]["develop"] == "develop"
+    assert data["tool"]["relman"]["project"]["name"] == "Farm"
+    assert data["project"]["version"] == "1.2.0"
+
+
 def test_init_without_recording_only_creates_branches(repo_builder: RepoBuilder) -> None:
     path = repo_builder.path
     repo_builder.commit("chore: start")
@@ -256,6 +273,21 @@ def test_release_finish_keeps_develops_version_on_conflict(flow_repo: RepoBuilde
     assert merged["dependencies"] == ["odoo==19.0.2"]  # the rest of the file still merges
     assert tomllib.loads(show(path, "main", "pyproject.toml"))["project"]["version"] == "1.3.0"
     assert len(parents(path, "develop")) == 2
+
+
+def test_release_finish_keeps_the_release_version_on_main(flow_repo: RepoBuilder) -> None:
+    """Someone changed main's version by hand: the merge into main keeps the release's."""
+    path = flow_repo.path
+    run(path, "release start")
+    flow_repo.checkout("main")
+    flow_repo.commit("chore: mark", {"pyproject.toml": PYPROJECT.format(version="1.2.0-post.1")})
+    flow_repo.checkout("release/1.3.0")
+    outcome = run(path, "release finish")
+    assert outcome.resolutions[0] == (
+        "pyproject.toml: version conflict merging release/1.3.0 into main resolved by keeping "
+        "release/1.3.0's 1.3.0 (main had 1.2.0-post.1)"
+    )
+    assert tomllib.loads(show(path, "v1.3.0", "pyproject.toml"))["project"]["version"] == "1.3.0"
 
 
 def test_release_finish_unresolvable_conflict_restores_main_tag_and_develop(

@@ -48,7 +48,7 @@ from relman.services.release_notes import (
     build_notes_context,
 )
 from relman.services.versioning import compute_next, get_current_version
-from relman.settings import FlowSettings
+from relman.settings import CONFIG_FILE, FlowSettings, find_config
 
 
 class FlowGit(Protocol):
@@ -137,8 +137,15 @@ def init_flow(
 
 
 def _config_edit(root: Path, config_path: Path | None, flow_table: str) -> FileEdit | None:
-    """The policy file with a ``[flow]`` table appended, or None when one is recorded."""
-    path = config_path or (root / "relman.toml")
+    """The policy file with a ``[flow]`` table appended, or None when one is recorded.
+
+    The file is the one relman reads (``--config``, ``RELMAN_CONFIG``, ``relman.toml``, else
+    ``[tool.relman]`` in pyproject.toml); a file outside the repository is left alone.
+    """
+    if config_path is None:
+        found, _, _ = find_config(root)  # relman.toml, else [tool.relman] in pyproject.toml
+        config_path = found or root / CONFIG_FILE
+    path = config_path
     try:
         relative = PurePosixPath(path.resolve().relative_to(root.resolve()).as_posix())
     except ValueError:
