@@ -28,6 +28,28 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from relman.errors import ConfigError
+from relman.policy_settings import (
+    ChecklistSettings,
+    CommunicationSettings,
+    CompatibilityRowSettings,
+    EmergencySettings,
+    EnvironmentSettings,
+    EvidenceSettings,
+    GateSettings,
+    LifecycleSettings,
+    ObjectiveSettings,
+    PersonSettings,
+    PromotionOrderSettings,
+    ReleaseTypeSettings,
+    SeveritySettings,
+    ThresholdSettings,
+    WindowSettings,
+    j003_default,
+)
+from relman.policy_settings import defaults as j003
+from relman.policy_settings.locate import describe_error, locate_key
+
+__all__ = ["Settings", "find_config", "load_settings", "locate_key", "validate_settings"]
 
 CONFIG_FILE = "relman.toml"
 ENV_PREFIX = "RELMAN_"
@@ -226,8 +248,25 @@ class Settings(_Model):
     project: ProjectSettings = Field(default_factory=ProjectSettings)
     versioning: VersioningSettings = Field(default_factory=VersioningSettings)
     commits: CommitSettings = Field(default_factory=CommitSettings)
-    components: dict[str, ComponentSettings] = Field(default_factory=dict)
+    components: dict[str, ComponentSettings] = j003_default(j003.COMPONENTS)
     notes: NotesSettings = Field(default_factory=NotesSettings)
+    # The J-003 policy sections (models in relman.policy_settings; reference: docs/policy.md).
+    objectives: dict[str, ObjectiveSettings] = j003_default(j003.OBJECTIVES)
+    release_types: dict[str, ReleaseTypeSettings] = j003_default(j003.RELEASE_TYPES)
+    lifecycle: LifecycleSettings = Field(default_factory=LifecycleSettings)
+    gates: dict[str, GateSettings] = j003_default(j003.GATES)
+    evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)
+    compatibility: list[CompatibilityRowSettings] = j003_default(j003.COMPATIBILITY)
+    environments: dict[str, EnvironmentSettings] = j003_default(j003.ENVIRONMENTS)
+    promotion: PromotionOrderSettings = Field(default_factory=PromotionOrderSettings)
+    checklists: dict[str, ChecklistSettings] = j003_default(j003.CHECKLISTS)
+    communication: CommunicationSettings = Field(default_factory=CommunicationSettings)
+    windows: WindowSettings = Field(default_factory=WindowSettings)
+    severities: dict[str, SeveritySettings] = j003_default(j003.SEVERITIES)
+    emergency: EmergencySettings = Field(default_factory=EmergencySettings)
+    thresholds: dict[str, ThresholdSettings] = j003_default(j003.THRESHOLDS)
+    roles: dict[str, str] = j003_default(j003.ROLES)
+    people: dict[str, PersonSettings] = Field(default_factory=dict)
     flow: FlowSettings = Field(default_factory=FlowSettings)
 
 
@@ -281,33 +320,49 @@ def load_settings(
     if config_file is not None:
         if not config_file.is_file():
             raise ConfigError(f"config file not found: {config_file}", where="--config")
-        raw, text = _read_toml(config_file, None)
+        # an explicit pyproject.toml means its [tool.relman] table
+        table = ("tool", "relman") if config_file.name == "pyproject.toml" else None
+        raw, text = _read_toml(config_file, table)
         path: Path | None = config_file
     else:
         path, raw, text = find_config(root)
     data = _apply_env_overrides(dict(raw), env)
-    return validate_settings(data, path=path, text=text)
+    return validate_settings(data, path=path, text=text, env_sources=_env_sources(env))
 
 
 def validate_settings(
-    data: Mapping[str, Any], *, path: Path | None = None, text: str = ""
+    data: Mapping[str, Any],
+    *,
+    path: Path | None = None,
+    text: str = "",
+    env_sources: Mapping[tuple[str, ...], str] | None = None,
 ) -> Settings:
+    """Validate raw policy data; errors name ``file:line key.path`` (or the RELMAN_ variable)."""
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:
-        raise _config_error(exc, path, text) from None
+        raise _config_error(exc, path, text, env_sources) from None
 
 
-def _config_error(exc: ValidationError, path: Path | None, text: str) -> ConfigError:
-    lines = []
-    first_where = None
-    for err in exc.errors():
-        keys = [str(k) for k in err["loc"]]
-        key_path = _format_key_path(err["loc"])
-        line = locate_key(text, keys) if text else None
-        where = f"{path or '<defaults>'}" + (f":{line}" if line else "") + f" {key_path}"
-        first_where = first_where or where
-        lines.append(f"{where}: {err['msg']}")
+def _config_error(
+    exc: ValidationError,
+    path: Path | None,
+    text: str,
+    env_sources: Mapping[tuple[str, ...], str] | None = None,
+) -> ConfigError:
+    # [tool.relman] in pyproject.toml: the keys sit below that table in the text
+    prefix = ("tool", "relman") if path is not None and path.name == "pyproject.toml" else ()
+    lines = [
+        describe_error(
+            err,
+            model=Settings,
+            source=str(path) if path is not None else "<defaults>",
+            text=text,
+            prefix=prefix,
+            env_sources=env_sources,
+        )
+        for err in exc.errors()
+    ]
     message = (
         lines[0]
         if len(lines) == 1
@@ -316,70 +371,41 @@ def _config_error(exc: ValidationError, path: Path | None, text: str) -> ConfigE
     return ConfigError(message, details={"errors": lines})
 
 
-def _format_key_path(loc: tuple[int | str, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + part
-    return out
-
-
-_HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
-_ASSIGN = re.compile(r"^\s*([A-Za-z0-9_\-\".]+)\s*=")
-
-
-def locate_key(text: str, keys: list[str]) -> int | None:
-    """Best-effort 1-based line of a dotted key path in TOML text (None if not found).
-
-    Understands ``[a.b]`` headers, dotted keys and ``key = value`` lines, which is what a
-    hand-written policy file uses. Falls back to the closest enclosing table.
-    """
-    keys = [k for k in keys if not k.isdigit()]
-    best: tuple[int, int] | None = None  # (matched depth, line)
-    table: list[str] = []
-    for number, raw in enumerate(text.splitlines(), start=1):
-        header = _HEADER.match(raw)
-        if header:
-            table = [p.strip().strip('"') for p in header.group(1).split(".")]
-            depth = _prefix_depth(table, keys)
-            if depth == len(table) and (best is None or depth > best[0]):
-                best = (depth, number)
-            continue
-        assign = _ASSIGN.match(raw)
-        if assign:
-            full = table + [p.strip().strip('"') for p in assign.group(1).split(".")]
-            depth = _prefix_depth(full, keys)
-            # the key itself, or an inline table holding the rest of the path
-            if depth == min(len(full), len(keys)) and (best is None or depth > best[0]):
-                best = (depth, number)
-    return best[1] if best else None
-
-
-def _prefix_depth(a: list[str], b: list[str]) -> int:
-    depth = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        depth += 1
-    return depth
+def _env_sources(env: Mapping[str, str]) -> dict[tuple[str, ...], str]:
+    """Key path (lower case) -> the RELMAN_ variable that overrides it."""
+    return {
+        tuple(p.lower() for p in name[len(ENV_PREFIX) :].split("__")): name
+        for name in env
+        if name.startswith(ENV_PREFIX) and name not in _RESERVED_ENV and "__" in name
+    }
 
 
 def _apply_env_overrides(data: dict[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
-    for name, value in env.items():
-        if not name.startswith(ENV_PREFIX) or name in _RESERVED_ENV or "__" not in name:
-            continue
-        parts = [p.lower() for p in name[len(ENV_PREFIX) :].split("__")]
-        target = data
+    """Set ``RELMAN_A__B__C`` at ``a.b.c``. Keys match case-insensitively (``gates.G1``); a table
+    the file does not have starts from its J-003 default, so one override keeps the rest."""
+    sources = _env_sources(env)
+    default: Any = Settings().model_dump(mode="json") if sources else {}
+    for parts, name in sources.items():
+        target, node = data, default
         for part in parts[:-1]:
-            nxt = target.get(part)
-            if not isinstance(nxt, dict):
-                nxt = dict(nxt) if isinstance(nxt, Mapping) else {}
-                target[part] = nxt
-            target = nxt
-        target[parts[-1]] = _env_value(value)
+            key = _match_key(target, part) or _match_key(node, part) or part
+            if key not in target:  # a missing key means "the default": start from it
+                seed = node.get(key) if isinstance(node, dict) else None
+                target[key] = json.loads(json.dumps(seed)) if isinstance(seed, dict) else {}
+            elif not isinstance(target[key], dict):
+                target[key] = dict(target[key]) if isinstance(target[key], Mapping) else {}
+            node = node.get(key) if isinstance(node, dict) else None
+            target = target[key]
+        target[_match_key(target, parts[-1]) or parts[-1]] = _env_value(env[name])
     return data
+
+
+def _match_key(table: object, part: str) -> str | None:
+    if not isinstance(table, Mapping):
+        return None
+    if part in table:
+        return part
+    return next((key for key in table if key.lower() == part), None)
 
 
 def _env_value(value: str) -> Any:
