@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from relman.domain.components import VersioningPolicy
     from relman.domain.flow import FlowPolicy
     from relman.domain.notes import NotesPolicy
+    from relman.domain.policy import ReleasePolicy
     from relman.ports import GitRepo, StateStore, UnitOfWorkFactory
     from relman.services.flow import FlowGit
     from relman.services.release_notes import NotesRenderer, TextFiles
@@ -198,6 +199,14 @@ class Services:
         from relman.adapters.files import LocalFiles
 
         return LocalFiles()
+
+    @cached_property
+    def release_policy(self) -> ReleasePolicy:
+        """Release types, gates G1-G7, checklists and people as the domain's ReleasePolicy
+        (J-003 §2, §3.3, §7); resolved by `relman.policy_resolve`."""
+        from relman.policy_resolve import resolve_release_policy
+
+        return resolve_release_policy(self.settings)
 
     @cached_property
     def repo_root(self) -> Path:
