@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from relman.cli import audit, changelog, db, flow, lint, notes, version
+from relman.cli import audit, changelog, db, flow, init, lint, notes, policy, version
 from relman.cli._common import CliState, print_error
 from relman.errors import EXIT_USAGE, RelmanError
 
@@ -30,6 +30,8 @@ app.add_typer(flow.app, name="flow")
 app.add_typer(db.app, name="db")
 app.add_typer(audit.app, name="audit")
 app.command("changelog")(changelog.changelog)
+app.add_typer(policy.app, name="policy")
+app.command("init")(init.init)
 
 
 def _print_version(value: bool) -> None:
