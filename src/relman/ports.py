@@ -92,6 +92,14 @@ class GitRepo(Protocol):
         ...
 
 
+class Clock(Protocol):
+    """The current time (injected so services and tests never read the system clock)."""
+
+    def now(self) -> datetime:
+        """Now, time-zone aware."""
+        ...
+
+
 # --- State store (issue 3) ------------------------------------------------------------------
 # Implemented by relman.adapters.db (SqlStore, SqlUnitOfWork) and relman.testing
 # (InMemoryUnitOfWork). Everything done inside one ``with uow:`` block is one transaction:

@@ -14,7 +14,7 @@ import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
@@ -267,3 +267,20 @@ if TYPE_CHECKING:  # InMemoryUnitOfWork must stay a UnitOfWork
     from relman.ports import UnitOfWorkFactory
 
     _factory: UnitOfWorkFactory = InMemoryUnitOfWork
+
+
+class FixedClock:
+    """A `relman.ports.Clock` that says what the test tells it; ``advance`` moves it on."""
+
+    def __init__(self, at: datetime) -> None:
+        if at.tzinfo is None:
+            raise ValueError("FixedClock needs a time-zone aware datetime")
+        self.at = at
+
+    def now(self) -> datetime:
+        return self.at
+
+    def advance(self, **delta: float) -> datetime:
+        """Move the clock forward (``advance(hours=2)``) and return the new time."""
+        self.at = self.at + timedelta(**delta)
+        return self.at
