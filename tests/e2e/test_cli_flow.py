@@ -169,7 +169,7 @@ def test_a_conflict_exits_6_with_a_hint(
     assert rc == 6
     assert "merging feature/farm-x into develop conflicts in a.txt" in err
     assert "nothing was changed" in err
-    assert "hint: resolve the conflict first" in err
+    assert "hint: merge develop into feature/farm-x, resolve the conflict there" in err
     assert git(path, "status", "--porcelain") == ""
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 import pytest
@@ -11,7 +11,6 @@ from relman.domain.branches import BranchKind, BranchPolicy
 from relman.domain.flow import (
     FlowPolicy,
     RepoState,
-    check_merge,
     compute_branch_name,
     compute_hotfix_version,
     decide_finish_branch,
@@ -25,6 +24,7 @@ from relman.domain.flow import (
     plan_release_finish,
     plan_release_start,
 )
+from relman.domain.flow_check import check_merge
 from relman.domain.flow_steps import (
     Checkout,
     Commit,
@@ -72,6 +72,11 @@ def with_branches(*names: str, **kw: object) -> RepoState:
     branches = {"main": SHA["main"], "develop": SHA["develop"]}
     branches.update(dict.fromkeys(names, SHA["feat"]))
     return state(branches, **kw)
+
+
+def without_hints(plan: Plan) -> tuple[object, ...]:
+    """The steps with Merge's conflict advice blanked (tested on its own below)."""
+    return tuple(replace(s, hint="") if isinstance(s, Merge) else s for s in plan.steps)
 
 
 def commands(plan: Plan) -> list[str]:
@@ -231,7 +236,7 @@ def test_feature_start_refuses_an_existing_branch() -> None:
 def test_feature_finish_merges_no_ff_into_develop_and_deletes() -> None:
     repo = with_branches("feature/farm-x", head="feature/farm-x")
     plan = plan_feature_finish(repo, POLICY, kind=BranchKind.FEATURE)
-    assert plan.steps == (
+    assert without_hints(plan) == (
         Checkout("develop"),
         Merge("feature/farm-x", "develop", "Merge branch 'feature/farm-x' into develop"),
         DeleteBranch("feature/farm-x"),
@@ -313,7 +318,7 @@ def test_release_finish_order_and_messages() -> None:
     repo = with_branches("release/1.3.0")
     plan = plan_release_finish(repo, POLICY, branch="release/1.3.0", notes=NOTES)
     files = POLICY.version_files
-    assert plan.steps == (
+    assert without_hints(plan) == (
         Checkout("release/1.3.0"),
         WriteReleaseNotes("1.3.0", NOTES),
         Commit("docs(release): release notes for 1.3.0", tuple(n.path for n in NOTES)),
@@ -339,6 +344,48 @@ def test_release_finish_push_is_one_atomic_push_of_everything() -> None:
         ("refs/heads/main", "refs/tags/v1.3.0", "refs/heads/develop"),
         delete=("release/1.3.0",),
     )
+
+
+@pytest.mark.parametrize(
+    ("build", "advice"),
+    [
+        (
+            lambda: plan_feature_finish(
+                with_branches("feature/farm-x"), POLICY, kind=BranchKind.FEATURE, name="farm-x"
+            ),
+            ["merge develop into feature/farm-x, resolve the conflict there"],
+        ),
+        (
+            lambda: plan_release_finish(
+                with_branches("release/1.3.0"), POLICY, branch="release/1.3.0"
+            ),
+            [
+                "merge main into release/1.3.0, resolve the conflict there",
+                "merge release/1.3.0 into develop by hand",
+            ],
+        ),
+        (
+            lambda: plan_hotfix_finish(
+                with_branches("hotfix/x", "release/1.3.0"),
+                POLICY,
+                branch="hotfix/x",
+                version=Version.parse("1.2.1-hotfix.1"),
+            ),
+            [
+                "merge main into hotfix/x, resolve the conflict there",
+                "merge hotfix/x into release/1.3.0 by hand",
+                "merge hotfix/x into develop by hand",
+            ],
+        ),
+    ],
+)
+def test_conflict_advice_never_pulls_develop_into_main(
+    build: Callable[[], Plan], advice: list[str]
+) -> None:
+    hints = [s.hint for s in build().steps if isinstance(s, Merge)]
+    assert len(hints) == len(advice)
+    for hint, expected in zip(hints, advice, strict=True):
+        assert hint.startswith(expected)
 
 
 def test_tag_format_and_messages_come_from_policy() -> None:
@@ -408,7 +455,7 @@ def test_hotfix_finish_merges_into_every_open_release_branch_then_develop() -> N
     version = Version.parse("1.2.1-hotfix.1")
     plan = plan_hotfix_finish(repo, POLICY, branch="hotfix/x", version=version)
     files = POLICY.version_files
-    assert plan.steps == (
+    assert without_hints(plan) == (
         Checkout("main"),
         Merge("hotfix/x", "main", "Merge branch 'hotfix/x'", True, files, "theirs"),
         Tag("v1.2.1-hotfix.1", "main", "Hotfix 1.2.1-hotfix.1"),
@@ -516,6 +563,7 @@ def test_check_merge_allows_the_git_flow(source: str, target: str) -> None:
         ("bugfix/SD-12-credit-limit", "release/1.3.0", ["flow-bugfix-target"]),
         ("release/1.3.0", "hotfix/x", ["flow-release-target"]),
         ("develop", "main", ["flow-develop-target"]),
+        ("develop", "release/1.3.0", ["flow-develop-target"]),
         ("feature/farm", "develop", ["branch-module"]),
         ("my-branch", "develop", ["branch-type"]),
         ("feature/farm-x", "trunk", ["branch-type"]),

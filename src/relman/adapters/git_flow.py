@@ -417,10 +417,7 @@ def _failure(step: Step, argv: Sequence[str], proc: subprocess.CompletedProcess[
 def _conflict(step: Merge, paths: Sequence[str]) -> ConflictError:
     return ConflictError(
         f"merging {step.source} into {step.target} conflicts in {', '.join(paths)}",
-        hint=(
-            f"resolve the conflict first: merge {step.target} into {step.source} and fix it "
-            "there (or merge by hand), then run the command again"
-        ),
+        hint=step.hint or "resolve the conflict by hand, then run the command again",
         details={"conflicts": list(paths), "source": step.source, "target": step.target},
     )
 

@@ -33,7 +33,7 @@ from relman.domain.flow_steps import (
     WriteVersionFiles,
     list_push_refs,
 )
-from relman.domain.linting import Violation, lint_branch_name
+from relman.domain.linting import lint_branch_name
 from relman.domain.tags import TagFormat
 from relman.domain.versions import Version
 from relman.errors import ConflictError, InvalidInputError, NotFoundError
@@ -182,6 +182,22 @@ def compute_merge_message(source: str, target: str, policy: FlowPolicy) -> str:
 # Plans
 
 
+def _resolve_on(base: str, branch: str) -> str:
+    """Advice for a conflict merging ``branch`` into ``base`` (which must not take other work)."""
+    return (
+        f"merge {base} into {branch}, resolve the conflict there and commit, "
+        "then run the command again"
+    )
+
+
+def _merge_by_hand(branch: str, target: str) -> str:
+    """Advice for a conflict merging back into ``target`` (develop or a release branch)."""
+    return (
+        f"merge {branch} into {target} by hand (git checkout {target} && git merge --no-ff "
+        f"{branch}), resolve the conflict there and commit, then run the command again"
+    )
+
+
 def _finish_push(
     steps: list[Step], state: RepoState, policy: FlowPolicy, deleted: str | None
 ) -> Push:
@@ -260,7 +276,12 @@ def plan_feature_finish(
     _require_remote(state, policy, push)
     steps: list[Step] = [
         Checkout(develop),
-        Merge(branch, develop, compute_merge_message(branch, develop, policy)),
+        Merge(
+            branch,
+            develop,
+            compute_merge_message(branch, develop, policy),
+            hint=_resolve_on(develop, branch),
+        ),
         DeleteBranch(branch),
     ]
     if push:
@@ -334,10 +355,26 @@ def plan_release_finish(
     steps: list[Step] = [*_notes_steps(branch, version, tuple(notes), policy)]
     steps += [
         Checkout(main),
-        Merge(branch, main, compute_merge_message(branch, main, policy), True, files, "theirs"),
+        Merge(
+            branch,
+            main,
+            compute_merge_message(branch, main, policy),
+            True,
+            files,
+            "theirs",
+            _resolve_on(main, branch),
+        ),
         Tag(tag, main, policy.release_tag_message.format(version=version)),
         Checkout(develop),
-        Merge(main, develop, compute_merge_message(main, develop, policy), True, files, "ours"),
+        Merge(
+            main,
+            develop,
+            compute_merge_message(main, develop, policy),
+            True,
+            files,
+            "ours",
+            _merge_by_hand(branch, develop),
+        ),
         DeleteBranch(branch),
     ]
     if push:
@@ -426,58 +463,24 @@ def plan_hotfix_finish(
     steps: list[Step] = [*_notes_steps(branch, version, tuple(notes), policy)]
     steps += [
         Checkout(main),
-        Merge(branch, main, compute_merge_message(branch, main, policy), True, files, "theirs"),
+        Merge(
+            branch,
+            main,
+            compute_merge_message(branch, main, policy),
+            True,
+            files,
+            "theirs",
+            _resolve_on(main, branch),
+        ),
         Tag(tag, main, policy.hotfix_tag_message.format(version=version)),
     ]
     releases = state.list_branches(BranchKind.RELEASE, policy.branches)
     for target in (*releases, develop):  # develop last: the workflow ends there
         message = compute_merge_message(branch, target, policy)
-        steps += [Checkout(target), Merge(branch, target, message, True, files, "ours")]
+        hint = _merge_by_hand(branch, target)
+        steps += [Checkout(target), Merge(branch, target, message, True, files, "ours", hint)]
     steps.append(DeleteBranch(branch))
     if push:
         steps.append(_finish_push(steps, state, policy, branch))
     plan_notes = tuple(f"also merged into the open release branch {r}" for r in releases)
     return Plan("hotfix finish", branch, tuple(steps), str(version), tag, plan_notes)
-
-
-# --------------------------------------------------------------------------------------
-# CI check: where may a branch merge? (J-003 §5.1-5.2)
-
-MERGE_TARGETS: Mapping[BranchKind, tuple[BranchKind, ...]] = {
-    BranchKind.FEATURE: (BranchKind.DEVELOP,),
-    BranchKind.BUGFIX: (BranchKind.DEVELOP,),
-    BranchKind.RELEASE: (BranchKind.MAIN, BranchKind.DEVELOP),
-    BranchKind.HOTFIX: (BranchKind.MAIN, BranchKind.DEVELOP, BranchKind.RELEASE),
-    # the back-merge that `flow release finish` makes after tagging
-    BranchKind.MAIN: (BranchKind.DEVELOP,),
-}
-
-
-def check_merge(source: str, target: str, policy: FlowPolicy) -> list[Violation]:
-    """Every J-003 §5.1-5.2 rule a merge of ``source`` into ``target`` breaks."""
-    found = lint_branch_name(source, policy.branches, ticket_patterns=policy.ticket_patterns)
-    found += lint_branch_name(target, policy.branches, ticket_patterns=policy.ticket_patterns)
-    source_kind = split_branch(source, policy.branches)[0]
-    target_kind = split_branch(target, policy.branches)[0]
-    if BranchKind.OTHER in (source_kind, target_kind):
-        return found
-    allowed = MERGE_TARGETS.get(source_kind, ())
-    if target_kind not in allowed:
-        names = " and ".join(_kind_label(k, policy) for k in allowed) or "nothing"
-        found.append(
-            Violation(
-                f"flow-{source_kind}-target",
-                f"{source_kind} branches merge into {names} only, not into "
-                f"{_kind_label(target_kind, policy)} (J-003 §5.1)",
-                f"{source} -> {target}",
-            )
-        )
-    return found
-
-
-def _kind_label(kind: BranchKind, policy: FlowPolicy) -> str:
-    if kind is BranchKind.MAIN:
-        return policy.main
-    if kind is BranchKind.DEVELOP:
-        return policy.develop
-    return f"{policy.branches.prefix_for(kind)}*"

@@ -86,6 +86,7 @@ class Merge:
     no_ff: bool = True
     version_files: tuple[str, ...] = ()
     keep: Keep = "ours"
+    hint: str = ""  # what to do when it conflicts (the planner knows the branches' roles)
 
 
 @dataclass(frozen=True)

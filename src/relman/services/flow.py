@@ -21,7 +21,6 @@ from relman.domain.components import VersioningPolicy
 from relman.domain.flow import (
     FlowPolicy,
     RepoState,
-    check_merge,
     compute_hotfix_version,
     decide_finish_branch,
     decide_release_version,
@@ -34,6 +33,7 @@ from relman.domain.flow import (
     plan_release_finish,
     plan_release_start,
 )
+from relman.domain.flow_check import check_merge
 from relman.domain.flow_steps import FileEdit, FlowReport, Plan
 from relman.domain.linting import Violation
 from relman.domain.notes import NotesPolicy
