@@ -207,14 +207,15 @@ def check_approvers(policy: ReleasePolicy) -> Iterator[Finding]:
                 f"never be given. Add {role!r} to someone's roles in [people].",
             )  # fmt: skip
     for gate in policy.gates:
-        for role in gate.waiver_roles:
-            if not any(role in p.roles for p in people):
-                yield Finding(
-                    "warning", "waiver-role-unheld", f"gates.{gate.id}.waiver_roles",
-                    f"no person holds role {role!r}, so nobody can waive criteria of {gate.id}",
-                    "Waivers are the escape hatch when a criterion cannot be met; without a "
-                    "holder of a waiver role a stuck gate stays stuck.",
-                )  # fmt: skip
+        held = [r for r in gate.waiver_roles if any(r in p.roles for p in people)]
+        if gate.waiver_roles and not held:
+            yield Finding(
+                "warning", "waiver-role-unheld", f"gates.{gate.id}.waiver_roles",
+                f"nobody can waive criteria of {gate.id}: no person holds "
+                f"{' or '.join(map(repr, gate.waiver_roles))}",
+                "Waivers are the escape hatch when a criterion cannot be met; without a "
+                "holder of a waiver role a stuck gate stays stuck.",
+            )  # fmt: skip
     for name, t in policy.release_types.items():
         roles = list(dict.fromkeys(t.approver_roles))
         holders = [[p for p in people if r in p.roles] for r in roles]
