@@ -21,8 +21,9 @@ if TYPE_CHECKING:
     from relman.domain.flow import FlowPolicy
     from relman.domain.notes import NotesPolicy
     from relman.domain.policy import ReleasePolicy
-    from relman.ports import GitRepo, StateStore, UnitOfWorkFactory
+    from relman.ports import Clock, GitRepo, StateStore, UnitOfWorkFactory
     from relman.services.flow import FlowGit
+    from relman.services.lifecycle import Lifecycle
     from relman.services.release_notes import NotesRenderer, TextFiles
 
 
@@ -207,6 +208,31 @@ class Services:
         from relman.policy_resolve import resolve_release_policy
 
         return resolve_release_policy(self.settings)
+
+    @cached_property
+    def clock(self) -> Clock:
+        """The current time in the project's time zone (``project.timezone``)."""
+        injected = self.overrides.get("clock")
+        if injected is not None:
+            return injected  # type: ignore[return-value]
+        from zoneinfo import ZoneInfo
+
+        from relman.adapters.clock import SystemClock
+
+        return SystemClock(ZoneInfo(self.settings.project.timezone))
+
+    @cached_property
+    def lifecycle(self) -> Lifecycle:
+        """The release lifecycle's collaborators: store, release policy, clock, git (lazily)."""
+        from relman.services.lifecycle import Lifecycle
+
+        return Lifecycle(
+            uow_factory=self.uow_factory,
+            policy=self.release_policy,
+            clock=self.clock,
+            versioning=self.versioning_policy,
+            open_git=lambda: self.git,
+        )
 
     @cached_property
     def repo_root(self) -> Path:

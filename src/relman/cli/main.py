@@ -8,7 +8,21 @@ from typing import Annotated
 
 import typer
 
-from relman.cli import audit, changelog, db, flow, init, lint, notes, policy, version
+from relman.cli import (
+    audit,
+    changelog,
+    checklist,
+    db,
+    evidence,
+    flow,
+    gate,
+    init,
+    lint,
+    notes,
+    policy,
+    release,
+    version,
+)
 from relman.cli._common import CliState, print_error
 from relman.errors import EXIT_USAGE, RelmanError
 
@@ -29,6 +43,10 @@ app.add_typer(notes.app, name="notes")
 app.add_typer(flow.app, name="flow")
 app.add_typer(db.app, name="db")
 app.add_typer(audit.app, name="audit")
+app.add_typer(release.app, name="release")
+app.add_typer(gate.app, name="gate")
+app.add_typer(evidence.app, name="evidence")
+app.add_typer(checklist.app, name="checklist")
 app.command("changelog")(changelog.changelog)
 app.add_typer(policy.app, name="policy")
 app.command("init")(init.init)
