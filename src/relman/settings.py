@@ -301,7 +301,13 @@ def _read_toml(path: Path, subtable: tuple[str, ...] | None) -> tuple[Mapping[st
     try:
         data: Mapping[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"invalid TOML: {exc}", where=str(path)) from exc
+        # "Expected '=' after a key (at line 5, column 9)" -> relman.toml:5 invalid TOML: ...
+        found = re.search(r"\(at line (\d+), column \d+\)$", str(exc))
+        line = f":{found.group(1)}" if found else ""
+        raise ConfigError(
+            f"{path}{line} invalid TOML: {str(exc)[: found.start()].strip() if found else exc}",
+            where=str(exc)[found.start() + 1 : -1] if found else str(path),
+        ) from exc
     for key in subtable or ():
         value = data.get(key, {})
         data = value if isinstance(value, Mapping) else {}

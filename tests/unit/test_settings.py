@@ -384,3 +384,11 @@ def test_parse_window_rejects_with_the_reason(text: str, reason: str) -> None:
 )
 def test_version_patterns(pattern: str, version: str, expected: bool) -> None:
     assert matches_version_pattern(pattern, version) is expected
+
+
+def test_invalid_toml_names_the_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "relman.toml"
+    path.write_text('[project]\nname = "x"\nbroken =\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_settings(tmp_path, environ={})
+    assert str(info.value) == f"{path}:3 invalid TOML: Invalid value (at line 3, column 9)"
