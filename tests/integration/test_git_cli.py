@@ -156,10 +156,10 @@ def test_to_pathspec(pattern: str, spec: str) -> None:
     assert to_pathspec(pattern) == spec
 
 
-def _fast_import(path: Path, count: int) -> None:
+def _fast_import(path: Path, count: int, body: str = "") -> None:
     lines = []
     for i in range(1, count + 1):
-        msg = f"fix: change number {i}\n".encode()
+        msg = f"fix: change number {i}\n{body}".encode()
         lines.append(b"commit refs/heads/main\n")
         lines.append(f"committer Bot <bot@x> {1767204000 + i} +0600\n".encode())
         lines.append(b"data %d\n%s\n" % (len(msg), msg))
@@ -169,7 +169,8 @@ def _fast_import(path: Path, count: int) -> None:
 def test_stopping_early_reaps_the_git_process(
     repo_builder: RepoBuilder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _fast_import(repo_builder.path, 3000)  # ~200 KB of log: more than a pipe buffer holds
+    # ~3 MB of log: more than the pipe (1 MiB) and our first read hold, so git is still running
+    _fast_import(repo_builder.path, 3000, body="\n" + "milk " * 200)
     started: list[subprocess.Popen[bytes]] = []
     real_popen = subprocess.Popen
 
@@ -182,7 +183,7 @@ def test_stopping_early_reaps_the_git_process(
     monkeypatch.setattr(git_cli.subprocess, "Popen", recording_popen)
     stream = GitCli(repo_builder.path).iter_commits("main")
     first = next(stream)
-    assert first.message == "fix: change number 3000"
+    assert first.message.startswith("fix: change number 3000\n")
     stream.close()
     [proc] = started
     # git was still blocked writing the rest of the log: it was killed and waited for

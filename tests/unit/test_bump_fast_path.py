@@ -8,10 +8,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from relman.domain.commits import BumpDecision, CommitPolicy, decide_bump, read_commits
+from relman.domain.commits import (
+    BumpDecision,
+    CommitPolicy,
+    compute_commit_bump,
+    decide_bump,
+    parse_commit,
+    read_commits,
+)
 from relman.domain.versions import Bump, Version
+from relman.errors import InvalidCommitError
 from relman.ports import RawCommit
-from relman.services.versioning import decide_bump_fast
+from relman.services.versioning import _upper_bump, decide_bump_fast
 
 HEADERS = [
     "feat(farm): herd view",
@@ -29,6 +37,16 @@ HEADERS = [
     "fix: x\r\nwith CRLF",
     "\n\nfeat: after blank lines",
     "wip",
+    'Revert "feat: a"',
+    ' Revert "feat: a"',
+    "feat(x)(y): two scopes",
+    "feat!!: double bang",
+    "feat : space before colon",
+    "fix(a\nb): newline in scope",
+    "\r\nfeat: CR first",
+    "feat:no space",
+    "Merge branch 'x'",
+    "\tfix: tab",
 ]
 FOOTERS = ["", "\n\nRefs: SD-12", "\n\nBREAKING CHANGE: gone", "\n\nbreaking-change: lower"]
 
@@ -73,7 +91,7 @@ def _full(raws: list[RawCommit], policy: CommitPolicy, current: Version | None) 
     return decide_bump(read_commits(raws, policy), policy, current=current)
 
 
-@settings(max_examples=400)
+@settings(max_examples=600)
 @given(
     raws=histories(),
     merge_mode=st.sampled_from(["skip", "title", "body"]),
@@ -136,3 +154,28 @@ def test_fast_path_gives_up_when_a_revert_names_a_skipped_commit() -> None:
     raws = [_raw(0, "feat: a"), _raw(1, "docs: b"), _raw(2, f"revert: undo\n\nRefs: {_sha(1)}")]
     fast, _ = decide_bump_fast(raws, CommitPolicy.default(), current=None)
     assert fast is None
+
+
+_TEXT = st.one_of(
+    st.text(max_size=60),
+    st.from_regex(
+        r"[ \n\r\t]{0,2}(Revert \"|[A-Za-z]{1,8})(\([a-z \n]{0,5}\))?!?:? ?[a-z ]{0,10}"
+        r"(\n\n(BREAKING[ -]CHANGE|breaking-change|Refs): ?[a-z0-9 ]{0,9})?",
+        fullmatch=True,
+    ),
+)
+
+
+@settings(max_examples=1000)
+@given(message=_TEXT, zero=st.booleans())
+def test_the_cheap_bound_is_never_below_the_parsed_bump(message: str, zero: bool) -> None:
+    policy = _policy("skip", zero)
+    bumps = {name: int(kind.bump) for name, kind in policy.types.items()}
+    try:
+        commit = parse_commit(message)
+    except InvalidCommitError:
+        return
+    real = compute_commit_bump(commit, policy, current=Version(0, 1, 0))
+    upper, revert = _upper_bump(message, bumps, int(policy.breaking_bump))
+    assert upper >= real
+    assert revert or not commit.is_revert

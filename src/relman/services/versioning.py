@@ -9,6 +9,7 @@ path filters.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -168,22 +169,31 @@ def _drop_idle_reverts(
     ]
 
 
+# A prefix of every header HEADER_RE accepts (looser: no description needed).
+_LOOSE_HEADER = re.compile(r"([A-Za-z][A-Za-z0-9_-]*)(?:\([^()\n]*\))?(!)?:")
+
+
 def _upper_bump(message: str, bumps: dict[str, int], breaking: int) -> tuple[int, bool]:
     """(a bump at least as high as the parsed commit's, whether it may be a revert).
 
     Mirrors ``parse_commit`` loosely: whatever it parses gets a bound >= its real bump.
     """
-    end = message.find("\n")
-    header = message if end < 0 else message[:end]
-    if not header[:1].isalpha() or "\r" in header:  # leading blank lines, CR line ends...
-        header = message.lstrip().split("\n", 1)[0].split("\r", 1)[0]
-    if header.startswith('Revert "'):
+    match = _LOOSE_HEADER.match(message)
+    if match is not None:
+        ctype, bang = match.group(1).lower(), match.group(2) is not None
+    elif message.startswith('Revert "'):
         ctype, bang = "revert", False
-    else:
-        match = HEADER_RE.match(header.rstrip())
-        if match is None:
-            return 0, False  # parse_commit refuses it: it never bumps
-        ctype, bang = match.group("type").lower(), match.group("bang") is not None
+    elif message[:1].isalpha():
+        return 0, False  # the header is the first line and parse_commit refuses it
+    else:  # leading blank lines or spaces: find the header the way parse_commit does
+        header = message.lstrip().split("\n", 1)[0].split("\r", 1)[0].rstrip()
+        if header.startswith('Revert "'):
+            ctype, bang = "revert", False
+        else:
+            full = HEADER_RE.match(header)
+            if full is None:
+                return 0, False
+            ctype, bang = full.group("type").lower(), full.group("bang") is not None
     bump = bumps.get(ctype, 0)
     if (bang or "breaking" in message.lower()) and breaking > bump:
         bump = breaking
