@@ -275,6 +275,25 @@ def test_release_finish_keeps_develops_version_on_conflict(flow_repo: RepoBuilde
     assert len(parents(path, "develop")) == 2
 
 
+def test_version_conflict_resolution_keeps_crlf_line_endings(repo_builder: RepoBuilder) -> None:
+    crlf = PYPROJECT.replace("\n", "\r\n")
+    repo_builder.commit("feat: first", {"pyproject.toml": crlf.format(version="1.2.0")})
+    repo_builder.tag("v1.2.0")
+    repo_builder.branch("develop")
+    repo_builder.checkout("develop")
+    repo_builder.commit("feat(farm): x")
+    path = repo_builder.path
+    run(path, "release start")
+    assert (path / "pyproject.toml").read_bytes() == crlf.format(version="1.3.0").encode()
+    repo_builder.checkout("develop")
+    repo_builder.commit(
+        "chore: 1.4.0-dev.1", {"pyproject.toml": crlf.format(version="1.4.0-dev.1")}
+    )
+    outcome = run(path, "release finish", "1.3.0")
+    assert len(outcome.resolutions) == 1
+    assert (path / "pyproject.toml").read_bytes() == crlf.format(version="1.4.0-dev.1").encode()
+
+
 def test_release_finish_keeps_the_release_version_on_main(flow_repo: RepoBuilder) -> None:
     """Someone changed main's version by hand: the merge into main keeps the release's."""
     path = flow_repo.path

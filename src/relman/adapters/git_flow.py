@@ -135,6 +135,25 @@ class GitFlow:
         except OSError as exc:
             raise GitError(f"cannot run git: {exc.strerror or exc}", where=str(cwd)) from exc
 
+    def _read_text(self, args: Sequence[str]) -> str | None:
+        """Stdout as exact UTF-8 text (no newline translation), or None when git fails."""
+        try:
+            proc = subprocess.run(
+                [self._git, *_CONFIG, *args],
+                cwd=self._root,
+                env=self._env,
+                capture_output=True,
+                check=False,
+            )
+        except OSError as exc:
+            raise GitError(f"cannot run git: {exc.strerror or exc}", where=self.root) from exc
+        if proc.returncode != 0:
+            return None
+        try:
+            return proc.stdout.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+
     def _check(self, args: Sequence[str]) -> str:
         proc = self._run(args)
         if proc.returncode != 0:
@@ -284,10 +303,10 @@ class GitFlow:
     def _resolve_version_file(self, step: Merge, path: str) -> str:
         stages = []
         for stage in (1, 2, 3):
-            proc = self._run(["show", f":{stage}:{path}"])
-            if proc.returncode != 0:  # added or deleted on one side: not a version change
+            text = self._read_text(["show", f":{stage}:{path}"])
+            if text is None:  # added or deleted on one side (or not text): not a version change
                 raise _StepFailedError(_conflict(step, [path]))
-            stages.append(proc.stdout)
+            stages.append(text)
         try:
             aligned = align_versions(*stages, path=path, keep=step.keep, registry=self._registry)
         except InvalidInputError:
@@ -311,8 +330,7 @@ class GitFlow:
                 path = Path(tmp) / name
                 path.write_bytes(text.encode("utf-8"))
                 paths.append(str(path))
-            proc = self._run(["merge-file", "-p", *paths])
-        return proc.stdout if proc.returncode == 0 else None
+            return self._read_text(["merge-file", "-p", *paths])
 
     # ------------------------------------------------------------------ restore
 
