@@ -13,7 +13,8 @@ from relman.bootstrap import build_services
 from relman.domain.branches import BranchKind
 from relman.domain.flow_steps import git_commands
 from relman.services import flow as flow_service
-from relman.services.flow import FlowOutcome, NotesTools
+from relman.services.flow import FlowOutcome
+from relman.services.flow_files import NotesTools
 
 PYPROJECT = '[project]\nname = "smart-dairy"\nversion = "{version}"\n'
 

@@ -20,7 +20,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from relman.domain.flow import RepoState
 from relman.domain.flow_steps import (
     Commit,
     FileEdit,
@@ -28,6 +27,7 @@ from relman.domain.flow_steps import (
     Merge,
     Plan,
     Push,
+    RepoState,
     Step,
     WriteConfig,
     WriteReleaseNotes,

@@ -10,7 +10,8 @@ from relman.cli import _common
 
 if TYPE_CHECKING:
     from relman.bootstrap import Services
-    from relman.services.flow import FlowOutcome, NotesTools
+    from relman.services.flow import FlowOutcome
+    from relman.services.flow_files import NotesTools
 
 app = typer.Typer(
     help=(
@@ -74,7 +75,7 @@ def _push(svc: Services, push: bool | None) -> bool:
 
 
 def _tools(svc: Services) -> NotesTools:
-    from relman.services.flow import NotesTools
+    from relman.services.flow_files import NotesTools
 
     return NotesTools(
         versioning=svc.versioning_policy, notes=svc.notes_policy, renderer=svc.notes_renderer

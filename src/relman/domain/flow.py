@@ -11,7 +11,7 @@ The steps themselves live in :mod:`relman.domain.flow_steps`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from relman.domain.branches import BranchKind, BranchPolicy, split_branch
@@ -26,6 +26,7 @@ from relman.domain.flow_steps import (
     Merge,
     Plan,
     Push,
+    RepoState,
     Step,
     Tag,
     WriteConfig,
@@ -36,7 +37,7 @@ from relman.domain.flow_steps import (
 from relman.domain.linting import lint_branch_name
 from relman.domain.tags import TagFormat
 from relman.domain.versions import Version
-from relman.errors import ConflictError, InvalidInputError, NotFoundError
+from relman.errors import InvalidInputError, NotFoundError
 
 DEFAULT_VERSION_FILES = ("pyproject.toml", "package.json", "VERSION", "**/__manifest__.py")
 
@@ -64,62 +65,6 @@ class FlowPolicy:
     @property
     def develop(self) -> str:
         return self.branches.develop_name
-
-
-@dataclass(frozen=True)
-class RepoState:
-    """What the planner needs to know about the repository, read once before planning."""
-
-    head_branch: str | None  # None on a detached HEAD
-    head_sha: str | None  # None in a repository without commits
-    branches: Mapping[str, str]  # local branch -> sha
-    tags: Mapping[str, str]  # tag -> sha of the commit it points to
-    dirty: tuple[str, ...] = ()  # `git status --porcelain` lines
-    operation: str | None = None  # a merge/rebase/cherry-pick in progress
-    remotes: tuple[str, ...] = ()
-    remote_branches: Mapping[str, str] = field(default_factory=dict)  # on policy.remote
-
-    def require_clean(self) -> None:
-        if self.operation:
-            raise ConflictError(
-                f"a {self.operation} is in progress",
-                where="working tree",
-                hint=f"finish or abort the {self.operation} first",
-            )
-        if self.dirty:
-            shown = ", ".join(line[3:] for line in self.dirty[:5])
-            more = f" and {len(self.dirty) - 5} more" if len(self.dirty) > 5 else ""
-            raise ConflictError(
-                f"the working tree is dirty: {shown}{more}",
-                where="working tree",
-                hint="commit, stash or remove the changes (untracked files too): relman "
-                "must be able to restore the tree exactly if a step fails",
-            )
-
-    def require_branch(self, name: str, role: str) -> str:
-        sha = self.branches.get(name)
-        if sha is None:
-            raise NotFoundError(
-                f"{role} branch {name!r} does not exist",
-                where=f"refs/heads/{name}",
-                hint="run `relman flow init` to create main and develop",
-            )
-        return sha
-
-    def require_no_branch(self, name: str) -> None:
-        if name in self.branches:
-            raise ConflictError(f"branch {name!r} already exists", where=f"refs/heads/{name}")
-
-    def require_no_tag(self, name: str) -> None:
-        if name in self.tags:
-            raise ConflictError(
-                f"tag {name!r} already exists",
-                where=f"refs/tags/{name}",
-                hint="a version is released once; choose the next version",
-            )
-
-    def list_branches(self, kind: BranchKind, policy: BranchPolicy) -> list[str]:
-        return sorted(b for b in self.branches if split_branch(b, policy)[0] is kind)
 
 
 # --------------------------------------------------------------------------------------
