@@ -158,7 +158,7 @@ def test_minor_release_from_plan_to_closed(cli: Cli, reports: dict[str, Path]) -
         "release", "plan", "--type", "minor", "--target-date", _target(10),
         "--title", "Milk quality", "--as", "meher",
     )  # fmt: skip
-    assert "planned R-1 minor 1.4.0 [PLAN] 'Milk quality' ((repository))" in out
+    assert "planned R-1 minor 1.4.0 [PLAN] 'Milk quality' (repository)" in out
     assert "scope: 2 commits, 2 tickets (SD-102, SD-101) in v1.3.0.." in out
     assert "auto-ticked 7.1.1-1 Release scope defined and documented: scope: 2 commits" in out
 

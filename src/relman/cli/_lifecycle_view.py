@@ -88,7 +88,7 @@ def release_json(release: Release) -> dict[str, Any]:
 
 
 def describe_release(release: Release) -> str:
-    parts = ", ".join(release.components) or "(repository)"
+    parts = ", ".join(release.components) or "repository"
     return (
         f"{release.id} {release.release_type} {release.version} [{release.phase.value}] "
         f"{release.title!r} ({parts})"
