@@ -50,7 +50,7 @@ roles = ["tech_lead"]
 @pytest.fixture
 def deployable(repo_builder: Any, store: SqlStore) -> Path:
     """R-1, a minor release planned by meher, moved straight to DEPLOY where G6 is signed."""
-    from relman.services.releases import plan_release
+    from relman.services.planning import plan_release
 
     repo_builder.commit("feat: first", {"relman.toml": PEOPLE_TOML})
     lc = build_services(repo=repo_builder.path, store=store).lifecycle

@@ -18,7 +18,7 @@ from relman.adapters.db.store import SqlStore
 from relman.bootstrap import build_services
 from relman.domain.releases import Phase
 from relman.errors import BlockedError, ConflictError, InvalidInputError
-from relman.services import checklists, evidence, gates, releases
+from relman.services import checklists, evidence, gates, planning, releases
 from relman.services.lifecycle import Lifecycle
 from relman.testing import FixedClock
 
@@ -100,8 +100,8 @@ def _table_count(url: str, table: str) -> int:
         engine.dispose()
 
 
-def _plan(lc: Lifecycle) -> releases.PlannedRelease:
-    return releases.plan_release(
+def _plan(lc: Lifecycle) -> planning.PlannedRelease:
+    return planning.plan_release(
         **_deps(lc), git=lc.git, versioning=lc.versioning, actor="meher",
         release_type="minor", target_date=TARGET, title="Milk quality",
     )  # fmt: skip

@@ -26,7 +26,7 @@ from relman.errors import (
     NotFoundError,
 )
 from relman.ports import RawCommit, TagRef
-from relman.services import checklists, evidence, gates, lifecycle, releases
+from relman.services import checklists, evidence, gates, lifecycle, planning, releases
 from relman.testing import FixedClock, InMemoryUnitOfWork
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -148,7 +148,7 @@ def _plan(uow: InMemoryUnitOfWork, clock: FixedClock, git: FakeGit, **kw: Any) -
         "target_date": TARGET,
         **kw,
     }
-    planned = releases.plan_release(**_deps(uow, clock), git=git, versioning=VERSIONING, **args)
+    planned = planning.plan_release(**_deps(uow, clock), git=git, versioning=VERSIONING, **args)
     return planned.release
 
 
@@ -181,7 +181,7 @@ def _add(uow: InMemoryUnitOfWork, clock: FixedClock, kind: str, data: bytes, **k
 def test_plan_computes_version_scope_and_checklists_in_one_audited_transaction(
     uow: InMemoryUnitOfWork, clock: FixedClock, git: FakeGit
 ) -> None:
-    planned = releases.plan_release(
+    planned = planning.plan_release(
         **_deps(uow, clock), git=git, versioning=VERSIONING, actor=PLANNER,
         release_type="minor", target_date=TARGET, title="Milk quality",
     )  # fmt: skip
@@ -274,7 +274,7 @@ def test_plan_hotfix_auto_version_and_explicit_version(
 def test_plan_auto_warns_when_the_commits_call_for_another_bump(
     uow: InMemoryUnitOfWork, clock: FixedClock, git: FakeGit
 ) -> None:
-    planned = releases.plan_release(
+    planned = planning.plan_release(
         **_deps(uow, clock), git=git, versioning=VERSIONING, actor=PLANNER,
         release_type="patch", target_date=date(2026, 3, 6),
     )  # fmt: skip

@@ -68,7 +68,7 @@ def plan(
     as_json: Annotated[bool, view.JSON_OPT] = False,
 ) -> None:
     """Create a release record at HEAD: version, scope (commits, tickets), checklists."""
-    from relman.services.releases import plan_release
+    from relman.services.planning import plan_release
 
     lc = view.lifecycle(ctx)
     planned = plan_release(

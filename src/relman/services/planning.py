@@ -1,0 +1,211 @@
+"""Planning a release (issue 3 §3, J-003 §2): version, scope, lead time, checklists.
+
+`plan_release` creates the record at HEAD; `compute_scope` is also used when a release is
+re-bound to a new build commit (`relman.services.releases.update_commit`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING
+
+from relman.domain.checklists import plan_checklists
+from relman.domain.commits import find_tickets
+from relman.domain.planning import LeadTimeCheck, decide_lead_time
+from relman.domain.policy import ReleasePolicy
+from relman.domain.releases import ChecklistItem, Phase, Release
+from relman.domain.schemes import get_scheme
+from relman.errors import InvalidInputError
+from relman.services.lifecycle import Tx, apply_auto_ticks, get_actor, run_in_transaction
+from relman.services.versioning import compute_next, get_current_version
+
+if TYPE_CHECKING:
+    from relman.domain.components import Component, VersioningPolicy
+    from relman.ports import Clock, GitRepo, UnitOfWorkFactory
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The commits and tickets a release ships: each component's last release tag..HEAD."""
+
+    commits: tuple[str, ...]
+    tickets: tuple[str, ...]
+    ranges: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PlannedRelease:
+    release: Release
+    lead_time: LeadTimeCheck
+    scope: Scope
+    checklist_items: int
+    auto_ticked: list[ChecklistItem]
+    warnings: list[str] = field(default_factory=list)
+
+
+def plan_release(
+    *,
+    uow_factory: UnitOfWorkFactory,
+    policy: ReleasePolicy,
+    git: GitRepo,
+    versioning: VersioningPolicy,
+    clock: Clock,
+    actor: str,
+    release_type: str,
+    target_date: date,
+    components: Sequence[str] = (),
+    version: str = "auto",
+    title: str = "",
+    force_lead_time: bool = False,
+    override_reason: str = "",
+) -> PlannedRelease:
+    """Create the release record at HEAD with its scope and checklists (J-003 §2, §3.1).
+
+    Refuses (BlockedError naming the earliest allowed date) a target date inside the release
+    type's minimum lead time, unless ``force_lead_time`` with an ``override_reason``, which the
+    audit log records as an override.
+    """
+    planner = get_actor(policy, actor)
+    type_policy = policy.get_release_type(release_type)
+    comps = get_components(versioning, components)
+    if force_lead_time and not override_reason.strip():
+        raise InvalidInputError(
+            "--force-lead-time needs --override-reason saying why", where="--override-reason"
+        )
+    check = decide_lead_time(
+        type_policy, now=clock.now(), target_date=target_date, override=force_lead_time
+    )
+    head = git.resolve("HEAD")
+    warnings = [check.message] if check.state in ("warn", "long") else []
+    chosen, note = _choose_version(
+        git,
+        versioning=versioning,
+        comps=comps,
+        release_type=release_type,
+        version=version,
+        head=head,
+    )
+    warnings += [note] if note else []
+    scope = compute_scope(git, versioning, comps, head)
+
+    def work(tx: Tx) -> PlannedRelease:
+        release = Release(
+            id=tx.uow.releases.next_id(),
+            title=title.strip() or f"{release_type.capitalize()} release {chosen}",
+            release_type=type_policy.name,
+            version=chosen,
+            components=tuple(c.name for c in comps if c.name is not None),
+            phase=Phase.PLAN,
+            planned_by=planner.id,
+            target_date=target_date,
+            created_at=tx.at,
+            commit_sha=head,
+            scope_commits=scope.commits,
+            scope_tickets=scope.tickets,
+            revision=1,
+        )
+        tx.writing = True
+        tx.uow.releases.add(release)
+        items = plan_checklists(release, policy)
+        for item in items:
+            tx.uow.checklists.add(item)
+        tx.record(
+            "release.plan",
+            release.id,
+            after={
+                "release": release,
+                "checklists": sorted({i.checklist_id for i in items}),
+                "lead_time": check.message,
+            },
+        )
+        if check.state == "overridden":
+            tx.record(
+                "release.override",
+                release.id,
+                after={
+                    "rule": "lead_time",
+                    "reason": override_reason.strip(),
+                    "check": check.message,
+                    "lead_time_seconds": int(check.lead_time.total_seconds()),
+                },
+            )
+        ticked = apply_auto_ticks(tx, release, policy)
+        return PlannedRelease(release, check, scope, len(items), ticked, warnings)
+
+    return run_in_transaction(uow_factory=uow_factory, clock=clock, actor=planner.id, work=work)
+
+
+def get_components(versioning: VersioningPolicy, names: Sequence[str]) -> list[Component]:
+    """The named components (NotFoundError for an unknown one); none: the whole repository."""
+    if not names:
+        return [versioning.default_component]
+    unique = list(dict.fromkeys(n.strip() for n in names))
+    return [versioning.get_component(name) for name in unique]
+
+
+def _choose_version(
+    git: GitRepo,
+    *,
+    versioning: VersioningPolicy,
+    comps: Sequence[Component],
+    release_type: str,
+    version: str,
+    head: str,
+) -> tuple[str, str | None]:
+    """(version, warning): a given version validated by the component's scheme, or ``auto``."""
+    scheme = comps[0].scheme if len(comps) == 1 else "semver"
+    text = version.strip()
+    if text.lower() != "auto":
+        if scheme == "semver" and text[:1] in "vV" and text[1:2].isdigit():
+            text = text[1:]  # people write tags: v1.4.0
+        return get_scheme(scheme).validate(text), None
+    if len(comps) > 1:
+        raise InvalidInputError(
+            "--version auto works for one component at a time; give --version for "
+            f"{', '.join(c.label for c in comps)}",
+            where="--version",
+        )
+    comp = comps[0]
+    if release_type == "hotfix":
+        current = get_current_version(git=git, policy=versioning, component=comp.name, ref=head)
+        latest = current.version
+        on_hotfix = latest is not None and latest.prerelease[:1] == ("hotfix",)
+        base = latest if on_hotfix else current.last_final
+        if base is None:
+            raise InvalidInputError(
+                f"a hotfix needs a released version of {comp.label} to fix; none is tagged",
+                where="--version",
+                hint="give --version explicitly",
+            )
+        return str(base.bump("hotfix")), None  # 1.4.0 -> 1.4.1-hotfix.1 -> 1.4.1-hotfix.2
+    nxt = compute_next(git=git, policy=versioning, component=comp.name, ref="HEAD")
+    chosen = str(nxt.next if nxt.next is not None else versioning.initial_version)
+    note = None
+    if str(nxt.bump) != release_type:
+        note = (
+            f"the commits in {nxt.range} call for a {nxt.bump} bump, planned as a "
+            f"{release_type} release ({chosen})"
+        )
+    return chosen, note
+
+
+def compute_scope(
+    git: GitRepo, versioning: VersioningPolicy, comps: Sequence[Component], head: str
+) -> Scope:
+    """Commits (newest first) and tickets since each component's last final release tag."""
+    commits: dict[str, None] = {}
+    tickets: dict[str, None] = {}
+    ranges = []
+    patterns = versioning.commit_policy.ticket_patterns
+    for comp in comps:
+        current = get_current_version(git=git, policy=versioning, component=comp.name, ref=head)
+        base = current.last_final_sha
+        revs = [head] if base is None else [f"^{base}", head]
+        ranges.append(f"{current.last_final_tag}..{head[:12]}" if base else f"..{head[:12]}")
+        for raw in git.iter_commits(revs, comp.paths):
+            commits.setdefault(raw.sha)
+            for ticket in find_tickets(raw.message, patterns):
+                tickets.setdefault(ticket)
+    return Scope(tuple(commits), tuple(tickets), tuple(ranges))
