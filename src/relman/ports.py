@@ -270,3 +270,216 @@ class StateStore(Protocol):
     def ensure_upgraded(self) -> None: ...
 
     def unit_of_work(self) -> UnitOfWork: ...
+
+
+# --- Targets and traffic (issue 5) ----------------------------------------------------------
+# Implemented by relman.adapters.targets (LocalTarget, CommandTarget) and
+# relman.adapters.switches (NginxSwitch, DirectSwitch).
+
+
+@dataclass(frozen=True, slots=True)
+class InstalledRelease:
+    """One version unpacked on a target, kept for rollback until pruned."""
+
+    version: str
+    path: str  # the release directory
+    digest: str  # sha256 hex of the artifact it came from
+    installed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Instance:
+    """A running (or, with ``alive=False``, vanished) process of one version in one slot."""
+
+    pid: int
+    port: int
+    version: str
+    slot: str  # "blue", "green", "canary", "i0" ...: one instance per slot
+    log_path: str
+    started_at: datetime
+    host: str = "127.0.0.1"
+    alive: bool = True
+
+    @property
+    def addr(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """An upstream that receives traffic: ``addr`` ("127.0.0.1:8001") with a relative weight.
+
+    Blue/green is one route; a canary is several with weights (e.g. 95 and 5). Weight 0 keeps a
+    route on record without sending it traffic.
+    """
+
+    addr: str
+    weight: int = 100
+    label: str = ""  # the version or slot, for people
+
+
+@dataclass(frozen=True, slots=True)
+class StepResult:
+    """The outcome of one command step (deploy, switch, health, rollback, migrate, backup)."""
+
+    step: str
+    argv: tuple[str, ...]
+    returncode: int
+    output_tail: str
+    seconds: float
+
+
+class DeployTarget(Protocol):
+    """Where versions are installed and run (the ``local`` target: processes on this machine)."""
+
+    @property
+    def environment(self) -> str: ...
+
+    def install(self, version: str, artifact_path: str, digest: str) -> InstalledRelease:
+        """Unpack a verified artifact into the version's own release directory (idempotent)."""
+        ...
+
+    def list_installed(self) -> list[InstalledRelease]:
+        """Installed versions, oldest install first."""
+        ...
+
+    def remove(self, version: str) -> None:
+        """Delete an installed version; ConflictError while an instance runs it."""
+        ...
+
+    def start_instance(
+        self,
+        version: str,
+        *,
+        slot: str,
+        port: int | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> Instance:
+        """Start a detached process and wait (bounded) until it is healthy."""
+        ...
+
+    def stop_instance(self, slot: str) -> bool:
+        """Stop the slot's instance (SIGTERM, SIGKILL after a timeout); False if none."""
+        ...
+
+    def restart_in_place(
+        self, version: str, *, slot: str, env: Mapping[str, str] | None = None
+    ) -> Instance:
+        """Replace the slot's instance on the same port (not zero-downtime)."""
+        ...
+
+    def find_instance(self, slot: str) -> Instance | None: ...
+
+    def list_instances(self) -> list[Instance]:
+        """Every recorded instance, rediscovered from state files, with liveness checked."""
+        ...
+
+
+class TrafficSwitch(Protocol):
+    """Sends the environment's traffic to instances (nginx upstreams, or directly)."""
+
+    @property
+    def is_zero_downtime(self) -> bool: ...
+
+    @property
+    def public_url(self) -> str:
+        """Where users (and smoke tests) reach the environment."""
+        ...
+
+    def ensure_running(self) -> None: ...
+
+    def apply(self, routes: Sequence[Route]) -> None:
+        """Route traffic to ``routes``; validated first, the previous routing kept on failure."""
+        ...
+
+    def current(self) -> list[Route]: ...
+
+    def enable_maintenance(self, *, retry_after: int = 300) -> None: ...
+
+    def disable_maintenance(self) -> None: ...
+
+    def in_maintenance(self) -> bool: ...
+
+    def stop(self) -> None: ...
+
+
+class CommandSteps(Protocol):
+    """A target whose every step is a configured command (the ``command`` target)."""
+
+    def has_step(self, step: str) -> bool: ...
+
+    def run_step(
+        self, step: str, *, version: str, port: int | None = None, previous: str | None = None
+    ) -> StepResult:
+        """Run one step; IntegrationError (with the output tail) on failure or timeout."""
+        ...
+
+
+# --- Verification and database safety (issue 5) ---------------------------------------------
+# Implemented by relman.adapters.backups (PgBackup), relman.adapters.migrations
+# (CommandMigrations) and relman.adapters.probes (HealthChecks, ScrapeMetricsSource,
+# PromQLMetricsSource).
+
+
+class DatabaseBackup(Protocol):
+    """Backups of one database: take, verify, restore (J-003 §6.4, §9.3)."""
+
+    def take(self, *, label: str = "") -> BackupRecord:
+        """A new archive with its size, sha256 and the source's rows per table; not verified.
+        BackupFailedError (the tool's stderr tail) on failure, leaving no archive behind."""
+        ...
+
+    def verify(self, record: BackupRecord, *, mode: str | None = None) -> BackupRecord:
+        """The record, verified (``full``: scratch restore + row counts; ``list``: readable
+        table of contents); BackupFailedError when it does not verify."""
+        ...
+
+    def restore(self, record: BackupRecord) -> None:
+        """Replace the database's contents with the archive (rollback); BackupFailedError."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class MigrationRun:
+    """One run of a migration command (forward or reverse)."""
+
+    direction: str  # "forward" | "reverse"
+    argv: tuple[str, ...]
+    returncode: int
+    output_tail: str
+    seconds: float
+
+
+class MigrationRunner(Protocol):
+    """Runs a version's database migrations as a deployment step."""
+
+    @property
+    def has_reverse(self) -> bool:
+        """A reverse migration (script or command) is configured."""
+        ...
+
+    def migrate(self) -> MigrationRun:
+        """Apply the migrations; MigrationFailedError (output tail) on failure or timeout."""
+        ...
+
+    def reverse(self) -> MigrationRun:
+        """Run the reverse migration; NotFoundError when none is configured."""
+        ...
+
+
+class HealthProbe(Protocol):
+    """One round of the §8.5 checks (HTTP, database, cache, integrations, error log)."""
+
+    def check(self) -> HealthReport: ...
+
+
+class MetricsSource(Protocol):
+    """Where monitoring reads the §14.2 metrics of a target."""
+
+    def scrape(self) -> MetricsSnapshot:
+        """The metrics now; IntegrationError when the source does not answer."""
+        ...
+
+    def measure(self, before: MetricsSnapshot, after: MetricsSnapshot) -> WindowMetrics:
+        """The §14.2 metrics of the window between two scrapes."""
+        ...
