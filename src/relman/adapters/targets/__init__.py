@@ -1,0 +1,1 @@
+"""Deploy targets: where versions are installed and run (``local``, ``command``)."""
