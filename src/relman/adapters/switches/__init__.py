@@ -1,0 +1,1 @@
+"""Traffic switches: nginx upstreams (zero-downtime) or direct restart-in-place."""
