@@ -61,7 +61,7 @@ class GitCli:
         self._env = _git_env()
         directory = Path(path)
         if not directory.is_dir():
-            raise GitError("not a git repository: the directory does not exist", where=str(path))
+            raise GitError("not a git repository: no such directory", where=str(path))
         proc = self._run_raw(["rev-parse", "--show-toplevel"], cwd=directory)
         if proc.returncode != 0:
             raise GitError(

@@ -18,7 +18,7 @@ app = typer.Typer(help="Parse, compare and bump versions; compute the next versi
 # ---------------------------------------------------------------- current / next (from git)
 
 _COMPONENT_OPT = typer.Option(
-    "--component", "-c", help="A component of relman.toml's components table (default: all)."
+    "--component", "-c", help="A component of relman.toml (default: the whole repository)."
 )
 _REF_OPT = typer.Option("--ref", help="Compute at this revision instead of HEAD.")
 _JSON_OPT = typer.Option("--json", help="Print JSON instead of text.")
