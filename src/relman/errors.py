@@ -18,6 +18,8 @@ The CLI and the API map errors to output in exactly one place each.
     ├── DeploymentFailedError         exit 10  the deployment failed and was rolled back
     ├── RollbackFailedError           exit 11  rollback failed: a human is needed
     └── IntegrationError              exit 12  an outside system (SMTP, HTTP, DB) failed
+        ├── BackupFailedError                  pg_dump / pg_restore failed or did not verify
+        └── MigrationFailedError               a database migration command failed
 
 Exit code 2 is reserved for command-line usage errors (reported by the CLI parser).
 """
@@ -144,6 +146,19 @@ class IntegrationError(RelmanError):
     exit_code = 12
     http_status = 502
     code = "integration_error"
+
+
+class BackupFailedError(IntegrationError):
+    """A backup could not be taken, verified or restored; ``details`` carry the tool's argv and
+    the tail of its stderr."""
+
+    code = "backup_failed"
+
+
+class MigrationFailedError(IntegrationError):
+    """A migration command failed or timed out; ``details`` carry the argv and output tail."""
+
+    code = "migration_failed"
 
 
 EXIT_OK = 0

@@ -10,6 +10,10 @@ from typing import TYPE_CHECKING, Protocol, Self
 
 if TYPE_CHECKING:
     from relman.domain.audit import AuditVerdict
+    from relman.domain.backups import BackupRecord
+    from relman.domain.health import HealthReport
+    from relman.domain.monitoring import WindowMetrics
+    from relman.domain.prometheus import MetricsSnapshot
     from relman.domain.releases import (
         AuditEntry,
         ChecklistItem,
