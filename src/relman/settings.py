@@ -48,6 +48,7 @@ from relman.policy_settings import (
 )
 from relman.policy_settings import defaults as j003
 from relman.policy_settings.locate import describe_error, locate_key
+from relman.policy_settings.verification import VerificationSettings
 
 __all__ = ["Settings", "find_config", "load_settings", "locate_key", "validate_settings"]
 
@@ -268,6 +269,9 @@ class Settings(_Model):
     roles: dict[str, str] = j003_default(j003.ROLES)
     people: dict[str, PersonSettings] = Field(default_factory=dict)
     flow: FlowSettings = Field(default_factory=FlowSettings)
+    # Smoke tests, health checks, monitoring, backups, migrations, rollback (J-003 §6.4, §8.5,
+    # §9, §14; models in relman.policy_settings.verification; reference: docs/verification.md).
+    verification: VerificationSettings = Field(default_factory=VerificationSettings)
 
 
 # --------------------------------------------------------------------------------------
