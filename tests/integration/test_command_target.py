@@ -49,7 +49,7 @@ def test_a_failing_step_raises_with_the_output_tail(tmp_path: Path) -> None:
 
     err = info.value
     assert "step migrate of staging failed with exit code 3: fatal: chart not found" in err.message
-    assert err.where == "environments.staging.steps.migrate"
+    assert err.where == "environments.staging.target.steps.migrate"
     tail = err.details["output_tail"].splitlines()
     assert len(tail) == 40
     assert tail[-1] == "fatal: chart not found"
@@ -98,3 +98,33 @@ def test_bad_configuration_is_refused_up_front(
 ) -> None:
     with pytest.raises(ConfigError, match=message):
         CommandTarget("staging", steps, cwd=tmp_path)
+
+
+def _doc_configs() -> list[tuple[str, dict[str, dict[str, object]]]]:
+    import re
+    import tomllib
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "targets.md").read_text()
+    blocks = re.findall(r"```toml\n(.*?)```", doc, flags=re.S)
+    out = []
+    for block in blocks:
+        for env, table in tomllib.loads(block)["environments"].items():
+            out.append((env, table["target"]["steps"]))
+    return out
+
+
+def test_the_documented_configurations_build_valid_targets() -> None:
+    configs = _doc_configs()
+    assert [env for env, _ in configs] == ["staging", "prod"]
+    for env, steps in configs:
+        target = CommandTarget(
+            env,
+            {
+                name: CommandStep(tuple(spec["argv"]), float(spec["timeout"]))  # type: ignore[arg-type]
+                for name, spec in steps.items()
+            },
+        )
+        assert target.has_step("deploy") and target.has_step("rollback")
+    staging = dict(configs[0][1])
+    argv = [str(a) for a in staging["switch"]["argv"]]  # type: ignore[union-attr]
+    assert argv[-1].format(version="1.2.0") == '{"spec": {"selector": {"version": "1.2.0"}}}'
