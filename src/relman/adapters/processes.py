@@ -14,6 +14,8 @@ import signal
 import socket
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -166,3 +168,20 @@ def read_json(path: Path) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
+
+
+_NO_PROXY_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def http_get(url: str, *, timeout: float = 2.0) -> tuple[int | None, str]:
+    """GET a local URL on a fresh connection, never through a proxy.
+
+    Returns (status, first 500 characters of the body) or (None, why it failed).
+    """
+    try:
+        with _NO_PROXY_OPENER.open(url, timeout=timeout) as resp:
+            return int(resp.status), resp.read(500).decode("utf-8", errors="replace")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read(500).decode("utf-8", errors="replace")
+    except (OSError, ValueError) as exc:
+        return None, str(getattr(exc, "reason", exc))

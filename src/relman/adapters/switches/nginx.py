@@ -21,8 +21,6 @@ import shutil
 import signal
 import subprocess
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -251,11 +249,8 @@ class NginxSwitch:
         deadline = time.monotonic() + self.reload_timeout
         seen = "no answer"
         while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(url, timeout=2) as resp:
-                    seen = resp.read(200).decode("utf-8", errors="replace").strip()
-            except (OSError, ValueError) as exc:
-                seen = str(getattr(exc, "reason", exc))
+            _status, body = procs.http_get(url)
+            seen = body.strip()
             if seen == generation:
                 return
             time.sleep(0.05)

@@ -18,8 +18,6 @@ import shutil
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -266,7 +264,8 @@ class LocalTarget:
                     where=instance.log_path,
                     details={"log_tail": procs.tail_text(instance.log_path)},
                 )
-            status, last = _probe(url)
+            status, body = procs.http_get(url)
+            last = f"{status} {body}".strip() if status is not None else body
             if status == 200:
                 return
             if time.monotonic() >= deadline:
@@ -278,17 +277,6 @@ class LocalTarget:
                     details={"log_tail": procs.tail_text(instance.log_path)},
                 )
             time.sleep(0.1)
-
-
-def _probe(url: str) -> tuple[int | None, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as resp:
-            return int(resp.status), f"{resp.status}"
-    except urllib.error.HTTPError as exc:
-        body = exc.read(200).decode("utf-8", errors="replace")
-        return exc.code, f"{exc.code} {body}".strip()
-    except (OSError, ValueError) as exc:
-        return None, str(getattr(exc, "reason", exc))
 
 
 def _instance_from_state(state: Mapping[str, object]) -> Instance:
