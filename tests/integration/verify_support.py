@@ -31,7 +31,7 @@ class FakeApp:
         self.delay = 0.0  # seconds added to business endpoints
         self.order_status = "confirmed"
         self.counts: dict[str, int] = {"200": 0, "500": 0}
-        self.buckets: dict[str, int] = {"0.5": 0, "1": 0, "3": 0, "5": 0, "+Inf": 0}
+        self.buckets: dict[str, int] = {"0.5": 0, "1": 0, "3": 0, "5": 0, "10": 0, "+Inf": 0}
         self.failed_logins = 0
         self.integrations: dict[str, int] = {"payment": 200, "sms": 204}
         self.prometheus: Callable[[dict[str, list[str]]], tuple[int, Any]] | None = None
