@@ -146,3 +146,10 @@ def test_maintenance_page_escapes_the_environment_name() -> None:
     page = render_maintenance_page("<prod>", 120)
     assert "&lt;prod&gt;" in page
     assert "2 minutes" in page
+
+
+@pytest.mark.parametrize(
+    ("keepalive", "line"), [(False, "keepalive_timeout 0;"), (True, "keepalive_timeout 65s;")]
+)
+def test_client_keepalive_is_off_unless_asked(keepalive: bool, line: str) -> None:
+    assert f"    {line}" in _render(client_keepalive=keepalive).splitlines()

@@ -66,6 +66,7 @@ class NginxSwitch:
         worker_processes: int = 2,
         server_snippet: str = "",
         access_log: bool = False,
+        client_keepalive: bool = False,
         reload_timeout: float = 10.0,
         drain_timeout: float = 30.0,
     ) -> None:
@@ -90,6 +91,7 @@ class NginxSwitch:
         self.worker_processes = worker_processes
         self.server_snippet = server_snippet
         self.access_log = access_log
+        self.client_keepalive = client_keepalive
         self.reload_timeout = reload_timeout
         self.drain_timeout = drain_timeout
         self.user = pwd.getpwuid(os.geteuid()).pw_name if os.geteuid() == 0 else None
@@ -221,6 +223,7 @@ class NginxSwitch:
                 worker_processes=self.worker_processes,
                 user=self.user,
                 access_log=self.access_log,
+                client_keepalive=self.client_keepalive,
                 server_snippet=self.server_snippet,
             )
         )

@@ -39,6 +39,7 @@ class NginxConfig:
     worker_processes: int = 2
     user: str | None = None
     access_log: bool = False
+    client_keepalive: bool = False
     server_snippet: str = ""
 
 
@@ -93,7 +94,9 @@ def render_nginx_config(cfg: NginxConfig) -> str:
         ),
         "    default_type application/octet-stream;",
         "    server_tokens off;",
-        "    keepalive_timeout 65s;",
+        # client keep-alive off by default: a reload then never closes a connection a client
+        # is about to reuse (nginx closes idle connections of old workers at once)
+        f"    keepalive_timeout {'65s' if cfg.client_keepalive else '0'};",
         f"    access_log {_q(p + '/logs/access.log')};"
         if cfg.access_log
         else "    access_log off;",
