@@ -4,6 +4,7 @@ maintenance, refused configurations and rediscovery after relman restarts."""
 
 from __future__ import annotations
 
+import socket
 from collections import Counter
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from relman.adapters import processes as procs
 from relman.adapters.switches.direct import DirectSwitch
 from relman.adapters.switches.nginx import NginxSwitch
 from relman.adapters.targets.local import LocalTarget
-from relman.errors import ConfigError, InvalidInputError
+from relman.errors import ConfigError, IntegrationError, InvalidInputError
 from relman.ports import Route
 
 
@@ -189,3 +190,27 @@ def test_direct_switch_says_it_is_not_zero_downtime_and_restarts_in_place(
     assert not procs.is_running(first.pid)
     assert httpx.get(f"{switch.public_url}/health", timeout=5).json()["version"] == "1.1.0"
     assert DirectSwitch(tmp_path / "direct", public_port=first.port).current()[0].label == "1.1.0"
+
+
+def test_a_reload_that_does_not_take_is_detected_and_the_old_config_restored(
+    local_target: LocalTarget, nginx_switch: NginxSwitch, artifacts: ArtifactFactory
+) -> None:
+    _install(local_target, artifacts, "1.0.0")
+    blue = local_target.start_instance("1.0.0", slot="blue")
+    nginx_switch.apply([Route(blue.addr, 100)])
+    live_conf = nginx_switch.conf.read_bytes()
+    generation = nginx_switch.generation()
+    with socket.socket() as busy:  # nginx -t passes, but the reload cannot bind this port
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        moved = NginxSwitch(
+            nginx_switch.prefix, listen_port=busy.getsockname()[1], reload_timeout=2
+        )
+        with pytest.raises(IntegrationError, match="did not load configuration"):
+            moved.apply([Route(blue.addr, 100)])
+
+    assert nginx_switch.conf.read_bytes() == live_conf
+    assert nginx_switch.generation() == generation
+    resp = httpx.get(f"{nginx_switch.public_url}/health", timeout=5)
+    assert resp.status_code == 200
+    assert resp.headers["x-relman-route"] == generation
