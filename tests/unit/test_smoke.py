@@ -6,6 +6,8 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from relman.domain.evidence import parse_junit
 from relman.domain.health import CheckResult
@@ -213,3 +215,21 @@ def test_configured_checks_become_domain_checks() -> None:
         max_latency_ms=500.0,
         severity="critical",
     )
+
+
+_json_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**12), max_value=10**12),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=20),
+)
+
+
+@given(key=st.from_regex(r"[A-Za-z_][A-Za-z0-9_\-]{0,15}", fullmatch=True), value=_json_scalars)
+def test_an_equality_expectation_holds_for_the_value_it_names(key: str, value: object) -> None:
+    expectation = parse_json_expectation(f"$.{key} == {json.dumps(value)}")
+    assert expectation.path == (key,)
+    assert evaluate_json_expectation(expectation, {key: value}) is None
+    quoted = parse_json_expectation(f"$[{json.dumps(key)}] != {json.dumps(value)}")
+    assert evaluate_json_expectation(quoted, {key: value}) is not None

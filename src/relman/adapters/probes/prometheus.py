@@ -70,7 +70,7 @@ class ScrapeMetricsSource:
         host_metrics: bool = True,
         disk_path: str = "/",
         dsn: str | None = None,
-        now: Callable[[], datetime] = _utcnow,
+        now: Callable[[], datetime] | None = None,
     ) -> None:
         self.url = url
         self.names = names or MetricNames()
@@ -78,7 +78,7 @@ class ScrapeMetricsSource:
         self.host_metrics = host_metrics
         self.disk_path = disk_path
         self.dsn = dsn
-        self._now = now
+        self._now = now or _utcnow
 
     def scrape(self) -> MetricsSnapshot:
         import httpx
@@ -115,7 +115,7 @@ class PromQLMetricsSource:
         *,
         queries: Mapping[str, str] | None = None,
         timeout: float = 5.0,
-        now: Callable[[], datetime] = _utcnow,
+        now: Callable[[], datetime] | None = None,
     ) -> None:
         merged = {**DEFAULT_PROMQL, **(queries or {})}
         unknown = sorted(set(merged) - set(METRIC_KEYS))
@@ -128,7 +128,7 @@ class PromQLMetricsSource:
         self.base_url = base_url.rstrip("/")
         self.queries = {key: expr for key, expr in merged.items() if expr.strip()}
         self.timeout = timeout
-        self._now = now
+        self._now = now or _utcnow
 
     def scrape(self) -> MetricsSnapshot:
         """A time mark (PromQL computes windows server-side); checks that the server answers."""
