@@ -175,6 +175,14 @@ def _references(s: Settings) -> Iterator[Reference]:
         for sev in s.emergency.hotfix_severities
     )
     yield from (Reference("role", r, f"emergency.cab.{r}") for r in s.emergency.cab)
+    yield from (
+        Reference("role", r, "emergency.override_roles") for r in s.emergency.override_roles
+    )
+    yield from (
+        Reference("environment", e, f"windows.freezes[{n}].environments")
+        for n, freeze in enumerate(s.windows.freezes)
+        for e in freeze.environments
+    )
 
 
 def _window_slots(s: Settings) -> Iterator[WindowSlot]:

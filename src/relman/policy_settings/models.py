@@ -12,6 +12,7 @@ checked here but by ``relman policy lint``, which explains each problem.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -217,14 +218,35 @@ class EnvironmentWindowSettings(PolicyModel):
     emergency: Literal["anytime", "with_approval", "none"] = "none"
 
 
+class FreezeSettings(PolicyModel):
+    """A freeze: no deployments from ``starts`` to ``ends`` (local dates, both inclusive)."""
+
+    starts: date
+    ends: date
+    reason: str = Field(min_length=1)
+    environments: list[str] = Field(default_factory=list)  # empty: every environment
+    allow_emergency: bool = True  # an emergency override may still deploy a hotfix
+
+    @field_validator("ends")
+    @classmethod
+    def _not_before_start(cls, value: date, info: ValidationInfo) -> date:
+        starts = info.data.get("starts")
+        if isinstance(starts, date) and value < starts:
+            raise ValueError(f"{value.isoformat()} is before starts ({starts.isoformat()})")
+        return value
+
+
 class WindowSettings(PolicyModel):
-    """Deployment windows (§12.4), in the plan's time zone."""
+    """Deployment windows (§12.4), in the plan's time zone, and freezes."""
 
     timezone: str = "Asia/Dhaka"
     classes: dict[str, list[Literal["primary", "secondary", "emergency"]]] = j003_default(
         d.WINDOW_CLASSES
     )
     environments: dict[str, EnvironmentWindowSettings] = j003_default(d.WINDOWS)
+    # How long a deployment is expected to take when nobody says (Appendix B: 15+10+10+15 min).
+    expected_duration: Duration = "50m"
+    freezes: list[FreezeSettings] = Field(default_factory=list)
 
     @field_validator("timezone")
     @classmethod
@@ -259,6 +281,10 @@ class EmergencySettings(PolicyModel):
 
     hotfix_severities: list[str] = Field(default_factory=lambda: ["P1", "P2"])
     retrospective_within: Duration = "48h"
+    # §2.3/§12.4: who approves a deployment outside the windows ("DevOps Lead + Project
+    # Manager"), and how long such an override may last at most.
+    override_roles: list[str] = Field(default_factory=lambda: ["devops_lead", "project_manager"])
+    override_max: Duration = "24h"
     cab: dict[str, CabMemberSettings] = j003_default(d.CAB)
 
 
