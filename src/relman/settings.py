@@ -48,6 +48,7 @@ from relman.policy_settings import (
 )
 from relman.policy_settings import defaults as j003
 from relman.policy_settings.locate import describe_error, locate_key
+from relman.policy_settings.notifications import NotificationSettings
 from relman.policy_settings.verification import VerificationSettings
 
 __all__ = ["Settings", "find_config", "load_settings", "locate_key", "validate_settings"]
@@ -262,6 +263,8 @@ class Settings(_Model):
     promotion: PromotionOrderSettings = Field(default_factory=PromotionOrderSettings)
     checklists: dict[str, ChecklistSettings] = j003_default(j003.CHECKLISTS)
     communication: CommunicationSettings = Field(default_factory=CommunicationSettings)
+    # Delivery of §11: channels, outbox retries, scheduled notices (docs/notifications.md).
+    notifications: NotificationSettings = Field(default_factory=NotificationSettings)
     windows: WindowSettings = Field(default_factory=WindowSettings)
     severities: dict[str, SeveritySettings] = j003_default(j003.SEVERITIES)
     emergency: EmergencySettings = Field(default_factory=EmergencySettings)
