@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from relman.domain.backups import BackupRecord
     from relman.domain.health import HealthReport
     from relman.domain.monitoring import WindowMetrics
+    from relman.domain.outbox import OutboxEntry
     from relman.domain.prometheus import MetricsSnapshot
     from relman.domain.releases import (
         AuditEntry,
@@ -209,6 +210,45 @@ class AuditLog(Protocol):
         ...
 
 
+class OutboxRepository(Protocol):
+    """Queued notifications (one row per recipient and channel) and their delivery state."""
+
+    def add(self, entries: Sequence[OutboxEntry]) -> list[OutboxEntry]:
+        """Queue rows; a row whose (event_key, recipient, channel) is queued already is skipped.
+        Returns the rows added, with their ids."""
+        ...
+
+    def get(self, entry_id: int) -> OutboxEntry:
+        """The row; NotFoundError naming the id."""
+        ...
+
+    def list(
+        self,
+        *,
+        statuses: Collection[str] | None = None,
+        subject: str | None = None,
+        event_key: str | None = None,
+        event_type: str | None = None,
+        since: datetime | None = None,
+        limit: int | None = None,
+    ) -> Sequence[OutboxEntry]:
+        """Rows, oldest first (``since``: due at or after it; ``limit``: the newest N)."""
+        ...
+
+    def list_due(self, now: datetime, *, limit: int = 100) -> Sequence[OutboxEntry]:
+        """Pending and failed rows whose next attempt is due by ``now``, oldest due first."""
+        ...
+
+    def claim(self, entry_id: int, *, attempts: int, until: datetime) -> bool:
+        """Take a due row for one delivery attempt: only if it still has ``attempts`` attempts
+        and is open, count the attempt and hold it until ``until``. False: someone else did."""
+        ...
+
+    def update(self, entry: OutboxEntry) -> None:
+        """Write the delivery state (status, attempts, times, error, rendered text) of a row."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over every repository: ``with uow: ...``."""
 
@@ -224,6 +264,8 @@ class UnitOfWork(Protocol):
     def waivers(self) -> WaiverRepository: ...
     @property
     def audit(self) -> AuditLog: ...
+    @property
+    def outbox(self) -> OutboxRepository: ...
 
     def __enter__(self) -> Self: ...
 
@@ -486,4 +528,39 @@ class MetricsSource(Protocol):
 
     def measure(self, before: MetricsSnapshot, after: MetricsSnapshot) -> WindowMetrics:
         """The §14.2 metrics of the window between two scrapes."""
+        ...
+
+
+# --- Notifications (issue 6) ----------------------------------------------------------------
+# Implemented by relman.adapters.notifiers (SmtpNotifier, SlackNotifier, WebhookNotifier,
+# FeedNotifier) and relman.testing (RecordingNotifier).
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationMessage:
+    """One rendered message for one channel (to one person, or to a role-wide channel once)."""
+
+    id: str  # stable delivery id: the same on every retry (receivers may deduplicate on it)
+    event_key: str  # the event it tells about (a feed entry's id)
+    event_type: str  # "deployment_started", "emergency" ...
+    subject: str  # what it is about: "R-1", "INC-3"
+    title: str  # the subject line
+    body: str  # plain text
+    to: tuple[str, ...]  # addresses on person channels (email); empty on role-wide ones
+    recipients: tuple[str, ...]  # person ids or roles, for people and payloads
+    at: datetime  # when the event happened
+    facts: Mapping[str, object]  # JSON values (the template's facts)
+
+
+class Notifier(Protocol):
+    """Delivers messages over one channel (SMTP, a webhook, the status-page feed)."""
+
+    @property
+    def target(self) -> str:
+        """Where messages go, for people, secrets masked (``smtp://relman@mail:587``)."""
+        ...
+
+    def send(self, message: NotificationMessage) -> None:
+        """Deliver or raise: IntegrationError when the channel is down or refuses (retried
+        later), ConfigError when it is misconfigured (e.g. a secret is missing)."""
         ...

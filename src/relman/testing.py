@@ -12,13 +12,14 @@ import builtins
 import copy
 import dataclasses
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
 from relman.domain.audit import AuditVerdict, compute_next_entry, verify_chain
+from relman.domain.outbox import OPEN_STATUSES, OutboxEntry
 from relman.domain.releases import (
     AuditEntry,
     ChecklistItem,
@@ -30,6 +31,9 @@ from relman.domain.releases import (
 )
 from relman.errors import ConflictError, NotFoundError
 
+if TYPE_CHECKING:
+    from relman.ports import NotificationMessage
+
 
 @dataclass
 class _State:
@@ -39,6 +43,7 @@ class _State:
     checklists: list[ChecklistItem] = field(default_factory=list)
     waivers: list[Waiver] = field(default_factory=list)
     audit: list[AuditEntry] = field(default_factory=list)
+    outbox: list[OutboxEntry] = field(default_factory=list)
 
 
 class _Repo:
@@ -220,6 +225,64 @@ class InMemoryAuditLog(_Repo):
         return verify_chain(self._state.audit)
 
 
+class InMemoryOutbox(_Repo):
+    def add(self, entries: Sequence[OutboxEntry]) -> builtins.list[OutboxEntry]:
+        added: builtins.list[OutboxEntry] = []
+        for entry in entries:
+            key = (entry.event_key, entry.recipient, entry.channel)
+            if any((e.event_key, e.recipient, e.channel) == key for e in self._state.outbox):
+                continue
+            stored = dataclasses.replace(entry, id=len(self._state.outbox) + 1)
+            self._state.outbox.append(stored)
+            added.append(stored)
+        return added
+
+    def get(self, entry_id: int) -> OutboxEntry:
+        for entry in self._state.outbox:
+            if entry.id == entry_id:
+                return entry
+        raise NotFoundError(f"no queued notification #{entry_id}", where=f"notification {entry_id}")
+
+    def list(
+        self,
+        *,
+        statuses: Collection[str] | None = None,
+        subject: str | None = None,
+        event_key: str | None = None,
+        event_type: str | None = None,
+        since: datetime | None = None,
+        limit: int | None = None,
+    ) -> builtins.list[OutboxEntry]:
+        found = [
+            e
+            for e in self._state.outbox
+            if (statuses is None or e.status in statuses)
+            and (subject is None or e.subject == subject)
+            and (event_key is None or e.event_key == event_key)
+            and (event_type is None or e.event_type == event_type)
+            and (since is None or e.due_at >= since)
+        ]
+        return found[-limit:] if limit is not None else found
+
+    def list_due(self, now: datetime, *, limit: int = 100) -> builtins.list[OutboxEntry]:
+        due = [e for e in self._state.outbox if e.is_due(now)]
+        return sorted(due, key=lambda e: (e.next_attempt_at or e.due_at, e.id or 0))[:limit]
+
+    def claim(self, entry_id: int, *, attempts: int, until: datetime) -> bool:
+        entry = self.get(entry_id)
+        if entry.attempts != attempts or entry.status not in OPEN_STATUSES:
+            return False
+        self.update(dataclasses.replace(entry, attempts=attempts + 1, next_attempt_at=until))
+        return True
+
+    def update(self, entry: OutboxEntry) -> None:
+        for index, existing in enumerate(self._state.outbox):
+            if existing.id == entry.id:
+                self._state.outbox[index] = entry
+                return
+        raise NotFoundError(f"no queued notification #{entry.id}", where="outbox")
+
+
 class InMemoryUnitOfWork:
     """A UnitOfWork over plain Python containers (see the module docstring)."""
 
@@ -234,6 +297,7 @@ class InMemoryUnitOfWork:
         self.checklists = InMemoryChecklistRepo(self)
         self.waivers = InMemoryWaiverRepo(self)
         self.audit = InMemoryAuditLog(self)
+        self.outbox = InMemoryOutbox(self)
 
     def __enter__(self) -> Self:
         if self._snapshot is not None:
@@ -284,3 +348,22 @@ class FixedClock:
         """Move the clock forward (``advance(hours=2)``) and return the new time."""
         self.at = self.at + timedelta(**delta)
         return self.at
+
+
+class RecordingNotifier:
+    """A `relman.ports.Notifier` that keeps what it was asked to send; ``fail_with`` makes
+    every send raise that error instead (a channel outage)."""
+
+    def __init__(self, target: str = "recording://") -> None:
+        self.sent: list[NotificationMessage] = []
+        self.fail_with: Exception | None = None
+        self._target = target
+
+    @property
+    def target(self) -> str:
+        return self._target
+
+    def send(self, message: NotificationMessage) -> None:
+        if self.fail_with is not None:
+            raise self.fail_with
+        self.sent.append(message)

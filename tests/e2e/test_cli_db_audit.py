@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from relman.adapters.db.migrations import HEAD_REVISION as HEAD
 from relman.adapters.db.store import SqlStore
 from relman.cli.main import main
 from relman.domain.audit import verify_chain
@@ -59,20 +60,20 @@ def _tamper(url: str, statement: str) -> None:
 
 def test_db_upgrade_and_current(repo: Path, db: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert _run(repo, "db", "current") == 0
-    assert "revision: none (empty database; head is 0001" in capsys.readouterr().out
+    assert f"revision: none (empty database; head is {HEAD}" in capsys.readouterr().out
 
     assert _run(repo, "db", "upgrade") == 0
-    assert "database upgraded from an empty database to revision 0001" in capsys.readouterr().out
+    assert f"database upgraded from an empty database to revision {HEAD}" in capsys.readouterr().out
 
     assert _run(repo, "db", "current") == 0
-    assert "revision: 0001 (head)" in capsys.readouterr().out
+    assert f"revision: {HEAD} (head)" in capsys.readouterr().out
 
     assert _run(repo, "db", "upgrade") == 0
-    assert "database already at revision 0001" in capsys.readouterr().out
+    assert f"database already at revision {HEAD}" in capsys.readouterr().out
 
     assert _run(repo, "db", "current", "--json") == 0
     current = json.loads(capsys.readouterr().out)
-    assert (current["revision"], current["head"], current["up_to_date"]) == ("0001", "0001", True)
+    assert (current["revision"], current["head"], current["up_to_date"]) == (HEAD, HEAD, True)
 
 
 def test_audit_verify_upgrades_an_empty_database_on_first_use(
@@ -81,7 +82,7 @@ def test_audit_verify_upgrades_an_empty_database_on_first_use(
     assert _run(repo, "audit", "verify") == 0
     assert capsys.readouterr().out.strip() == "audit chain OK: 0 entries"
     assert _run(repo, "db", "current", "--json") == 0
-    assert json.loads(capsys.readouterr().out)["revision"] == "0001"
+    assert json.loads(capsys.readouterr().out)["revision"] == HEAD
 
 
 def test_audit_verify_names_the_edited_entry(

@@ -22,10 +22,12 @@ EXPECTED_TABLES = {
     "audit_log",
     "checklist_items",
     "evidence",
+    "notification_outbox",
     "releases",
     "signoffs",
     "waivers",
 }
+HEAD = migrations.HEAD_REVISION
 
 
 def test_upgrade_head_on_an_empty_database_leaves_no_autogenerate_diff(database_url: str) -> None:
@@ -33,7 +35,7 @@ def test_upgrade_head_on_an_empty_database_leaves_no_autogenerate_diff(database_
     try:
         assert store.current_revision() is None
         result = store.upgrade()
-        assert (result.before, result.after, result.changed) == (None, "0001", True)
+        assert (result.before, result.after, result.changed) == (None, HEAD, True)
         with store.engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={"compare_type": True})
             diff = compare_metadata(context, metadata)
@@ -65,8 +67,8 @@ def test_upgrade_is_idempotent_and_current_reports_head(database_url: str) -> No
     try:
         store.upgrade()
         again = store.upgrade()
-        assert (again.before, again.after, again.changed) == ("0001", "0001", False)
-        assert store.current_revision() == store.head_revision() == "0001"
+        assert (again.before, again.after, again.changed) == (HEAD, HEAD, False)
+        assert store.current_revision() == store.head_revision() == HEAD
     finally:
         store.dispose()
 
@@ -80,7 +82,7 @@ def test_downgrade_to_base_removes_every_table(database_url: str) -> None:
         with store.engine.connect() as conn:
             assert set(sa.inspect(conn).get_table_names()) <= {"alembic_version"}
         assert store.current_revision() is None
-        assert store.upgrade().after == "0001"
+        assert store.upgrade().after == HEAD
     finally:
         store.dispose()
 

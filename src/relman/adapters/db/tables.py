@@ -160,3 +160,37 @@ audit_head = sa.Table(
     sa.Column("seq", sa.Integer(), nullable=False),
     sa.Column("hash", sa.String(64), nullable=True),
 )
+
+# Notifications queued in the transaction of the event that causes them, one row per
+# (event, recipient, channel), delivered after the commit with retries (relman.domain.outbox).
+notification_outbox = sa.Table(
+    "notification_outbox",
+    metadata,
+    sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+    sa.Column("event_key", sa.String(255), nullable=False),
+    sa.Column("event_type", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=True),
+    sa.Column("subject", sa.String(128), nullable=False, index=True),
+    sa.Column("recipient", sa.String(128), nullable=False),
+    sa.Column("recipient_name", sa.Text(), nullable=False),
+    sa.Column("role", sa.String(255), nullable=False),
+    sa.Column("channel", sa.String(64), nullable=False),
+    sa.Column("address", sa.Text(), nullable=False),
+    sa.Column("template", sa.String(128), nullable=False),
+    sa.Column("detail", sa.Text(), nullable=False),
+    sa.Column("required", sa.Boolean(), nullable=False),
+    sa.Column("facts", sa.JSON(), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer(), nullable=False),
+    sa.Column("event_at", UtcDateTime(), nullable=False),
+    sa.Column("due_at", UtcDateTime(), nullable=False),
+    sa.Column("deadline", UtcDateTime(), nullable=False),
+    sa.Column("next_attempt_at", UtcDateTime(), nullable=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("sent_at", UtcDateTime(), nullable=True),
+    sa.Column("last_error", sa.Text(), nullable=True),
+    sa.Column("title", sa.Text(), nullable=False),
+    sa.Column("body", sa.Text(), nullable=False),
+    sa.UniqueConstraint("event_key", "recipient", "channel"),
+    sa.Index(None, "status", "next_attempt_at"),
+)

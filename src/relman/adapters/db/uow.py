@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
 from relman.adapters.db.audit import SqlAuditLog
 from relman.adapters.db.engine import describe_url
+from relman.adapters.db.outbox import SqlOutboxRepo
 from relman.adapters.db.repositories import (
     SqlChecklistRepo,
     SqlEvidenceRepo,
@@ -43,6 +44,7 @@ class SqlUnitOfWork:
         self._checklists: SqlChecklistRepo | None = None
         self._waivers: SqlWaiverRepo | None = None
         self._audit: SqlAuditLog | None = None
+        self._outbox: SqlOutboxRepo | None = None
 
     # -- repositories (only inside `with uow:`) --------------------------------------------------
 
@@ -70,6 +72,10 @@ class SqlUnitOfWork:
     def audit(self) -> SqlAuditLog:
         return _inside(self._audit)
 
+    @property
+    def outbox(self) -> SqlOutboxRepo:
+        return _inside(self._outbox)
+
     # -- transaction -----------------------------------------------------------------------------
 
     def __enter__(self) -> Self:
@@ -87,6 +93,7 @@ class SqlUnitOfWork:
         self._checklists = SqlChecklistRepo(conn)
         self._waivers = SqlWaiverRepo(conn)
         self._audit = SqlAuditLog(conn)
+        self._outbox = SqlOutboxRepo(conn)
         return self
 
     def __exit__(
@@ -104,6 +111,7 @@ class SqlUnitOfWork:
             conn, self._conn = self._conn, None
             self._releases = self._signoffs = self._evidence = None
             self._checklists = self._waivers = self._audit = None
+            self._outbox = None
             if conn is not None:
                 conn.close()
         if isinstance(exc, SQLAlchemyError):
