@@ -1,6 +1,7 @@
 """Jinja2 templates for release notes, searched in a user folder first, then in the package.
 
-The packaged templates live in ``relman/templates/notes/``. A user folder
+The packaged templates live in ``relman/templates/notes/`` (notification messages, rendered by
+the same class, in ``relman/templates/notifications/``). A user folder
 (``notes.template_dir`` in relman.toml) holding a file of the same name overrides one. The
 packaged ones stay reachable as ``builtin/NAME``, so an override can
 ``{% extends "builtin/release-notes.md.j2" %}`` and replace single ``{% block %}``s.
@@ -30,6 +31,7 @@ from relman.errors import ConfigError, NotFoundError
 
 PACKAGE = "relman"
 PACKAGE_FOLDER = "templates/notes"
+NOTIFICATIONS_FOLDER = "templates/notifications"
 EMPTY_CELL = "—"
 BUILTIN = "builtin"  # prefix naming the packaged templates from an override
 _AUTOESCAPE = (".html.j2", ".htm.j2", ".xml.j2", ".html", ".htm", ".xml")
@@ -73,17 +75,28 @@ def tidy_markdown(text: str) -> str:
 class JinjaNotesRenderer:
     """Renders the release notes templates (the ``NotesRenderer`` of the notes service)."""
 
-    def __init__(self, template_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        template_dir: Path | None = None,
+        *,
+        package_folder: str = PACKAGE_FOLDER,
+        setting: str = "notes.template_dir",
+        what: str = "release notes template",
+        context_doc: str = "docs/release-notes.md",
+    ) -> None:
         if template_dir is not None and not template_dir.is_dir():
             raise ConfigError(
                 f"template folder not found: {template_dir}",
-                where="notes.template_dir",
+                where=setting,
                 hint="the folder is relative to the repository root",
             )
+        self._package_folder = package_folder
+        self._what = what
+        self._context_doc = context_doc
         loaders: list[jinja2.BaseLoader] = []
         if template_dir is not None:
             loaders.append(jinja2.FileSystemLoader(str(template_dir)))
-        packaged = jinja2.PackageLoader(PACKAGE, PACKAGE_FOLDER)
+        packaged = jinja2.PackageLoader(PACKAGE, package_folder)
         loaders += [jinja2.PrefixLoader({BUILTIN: packaged}), packaged]
         self.template_dir = template_dir
         self._env = jinja2.Environment(
@@ -102,7 +115,7 @@ class JinjaNotesRenderer:
             text = self._env.get_template(template).render(**context)
         except jinja2.TemplateNotFound as exc:
             raise NotFoundError(
-                f"release notes template not found: {exc.name}", where=self._searched()
+                f"{self._what} not found: {exc.name}", where=self._searched()
             ) from exc
         except jinja2.TemplateSyntaxError as exc:
             raise ConfigError(
@@ -113,15 +126,23 @@ class JinjaNotesRenderer:
             raise ConfigError(
                 f"template {template} uses an undefined value: {exc.message}",
                 where=self._origin(template),
-                hint="the context keys are documented in docs/release-notes.md",
+                hint=f"the context keys are documented in {self._context_doc}",
             ) from exc
         return tidy_markdown(text) if template.endswith(_TIDY) else text
+
+    def exists(self, template: str) -> bool:
+        """Whether ``template`` is in the user folder or the package."""
+        try:
+            self._env.get_template(template)
+        except jinja2.TemplateNotFound:
+            return False
+        return True
 
     def _origin(self, template: str) -> str:
         if self.template_dir is not None and (self.template_dir / template).is_file():
             return str(self.template_dir / template)
-        return f"{PACKAGE}/{PACKAGE_FOLDER}/{template}"
+        return f"{PACKAGE}/{self._package_folder}/{template}"
 
     def _searched(self) -> str:
         folders = [str(self.template_dir)] if self.template_dir is not None else []
-        return ", ".join([*folders, f"{PACKAGE}/{PACKAGE_FOLDER}"])
+        return ", ".join([*folders, f"{PACKAGE}/{self._package_folder}"])
