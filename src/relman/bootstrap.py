@@ -15,15 +15,18 @@ from relman.errors import ConfigError, InvalidVersionError
 from relman.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from relman.domain.branches import BranchPolicy
     from relman.domain.commits import CommitPolicy
     from relman.domain.components import VersioningPolicy
     from relman.domain.flow import FlowPolicy
     from relman.domain.notes import NotesPolicy
     from relman.domain.policy import ReleasePolicy
-    from relman.ports import Clock, GitRepo, StateStore, UnitOfWorkFactory
+    from relman.ports import Clock, GitRepo, Notifier, StateStore, UnitOfWorkFactory
     from relman.services.flow import FlowGit
     from relman.services.lifecycle import Lifecycle
+    from relman.services.notifications import Notifications
     from relman.services.release_notes import NotesRenderer, TextFiles
 
 
@@ -238,6 +241,63 @@ class Services:
     def repo_root(self) -> Path:
         """The top of the work tree (``--repo`` may name a subfolder)."""
         return Path(self.git.root)
+
+    @cached_property
+    def notifiers(self) -> Mapping[str, Notifier]:
+        """``[notifications.channels]`` as notifiers (secrets are read when sending)."""
+        injected = self.overrides.get("notifiers")
+        if injected is not None:
+            return injected  # type: ignore[return-value]
+        import os
+
+        from relman.adapters.notifiers import build_notifiers
+
+        channels = self.settings.notifications.channels
+        return build_notifiers(channels, base_dir=self.repo_path, environ=os.environ)
+
+    @cached_property
+    def notifications(self) -> Notifications:
+        """Queueing, delivery and reports of stakeholder notifications (J-003 §11)."""
+        from relman.adapters.templates import NOTIFICATIONS_FOLDER, JinjaNotesRenderer
+        from relman.policy_settings.notifications import resolve_notification_policy
+        from relman.services.notifications import Notifications
+
+        s, cfg = self.settings, self.settings.notifications
+        target = s.objectives.get("notification_compliance")
+        renderer = JinjaNotesRenderer(
+            self.repo_path / cfg.template_dir if cfg.template_dir else None,
+            package_folder=NOTIFICATIONS_FOLDER,
+            setting="notifications.template_dir",
+            what="notification template",
+            context_doc="docs/notifications.md",
+        )
+        return Notifications(
+            uow_factory=self.uow_factory,
+            policy=resolve_notification_policy(
+                cfg,
+                s.communication,
+                timezone=s.windows.timezone,
+                compliance_target=target.target if target is not None else 100.0,
+            ),
+            people=list(self.release_policy.people.values()),
+            renderer=renderer,
+            clock=self.clock,
+            open_notifiers=lambda: self.notifiers,
+            context={
+                "project": {
+                    "name": s.project.name,
+                    "support_contact": s.project.support_contact,
+                    "support_url": s.project.support_url,
+                },
+                "links": {
+                    "status": cfg.status_url,
+                    "release_notes": cfg.release_notes_url,
+                    "issues": cfg.issues_channel or s.project.support_url,
+                },
+                "emergency_contact": cfg.emergency_contact,
+            },
+            downtime={name: t.downtime for name, t in s.release_types.items()},
+        )
 
 
 def build_services(
