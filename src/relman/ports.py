@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, Protocol, Self
 if TYPE_CHECKING:
     from relman.domain.audit import AuditVerdict
     from relman.domain.backups import BackupRecord
+    from relman.domain.calendar import ScheduleEntry
     from relman.domain.health import HealthReport
+    from relman.domain.incidents import Incident, IncidentUpdate
     from relman.domain.monitoring import WindowMetrics
     from relman.domain.outbox import OutboxEntry
     from relman.domain.prometheus import MetricsSnapshot
@@ -24,6 +26,9 @@ if TYPE_CHECKING:
         SignOff,
         Waiver,
     )
+    from relman.domain.retrospectives import Retrospective
+    from relman.domain.window_policy import Freeze, PhaseWindows
+    from relman.domain.windows import EmergencyOverride
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,6 +254,74 @@ class OutboxRepository(Protocol):
         ...
 
 
+class CalendarRepository(Protocol):
+    """Imported release calendars (entries, phase windows, freezes) and window overrides."""
+
+    def replace_schedule(
+        self,
+        *,
+        source: str,
+        entries: Sequence[ScheduleEntry],
+        phases: Sequence[PhaseWindows],
+        freezes: Sequence[Freeze],
+    ) -> None:
+        """Replace everything imported from ``source`` before (an import is repeatable);
+        ConflictError when a key or phase name is taken by another calendar."""
+        ...
+
+    def list_entries(self) -> Sequence[ScheduleEntry]: ...
+
+    def list_phases(self) -> Sequence[PhaseWindows]: ...
+
+    def list_freezes(self) -> Sequence[Freeze]: ...
+
+    def add_override(self, override: EmergencyOverride) -> EmergencyOverride:
+        """Store an emergency override; returns it with its ``id``."""
+        ...
+
+    def list_overrides(
+        self, *, release_id: str | None = None, environment: str | None = None
+    ) -> Sequence[EmergencyOverride]: ...
+
+
+class IncidentRepository(Protocol):
+    def next_id(self) -> str:
+        """The id for the next new incident: ``INC-<n>``."""
+        ...
+
+    def add(self, incident: Incident) -> None: ...
+
+    def find(self, incident_id: str) -> Incident | None: ...
+
+    def get(self, incident_id: str) -> Incident:
+        """The incident; NotFoundError naming the id."""
+        ...
+
+    def list(
+        self, *, status: str | None = None, release_id: str | None = None
+    ) -> Sequence[Incident]:
+        """Incidents, oldest first; ``release_id`` matches the affected or the hotfix release."""
+        ...
+
+    def update(self, incident: Incident, expected_revision: int) -> Incident:
+        """Write it if nobody changed it since ``expected_revision`` (else ConflictError)."""
+        ...
+
+    def add_update(self, update: IncidentUpdate) -> None: ...
+
+    def list_updates(self, incident_id: str) -> Sequence[IncidentUpdate]: ...
+
+
+class RetrospectiveRepository(Protocol):
+    def save(self, retro: Retrospective) -> Retrospective:
+        """Store a release's retrospective (replacing an earlier one); returns it with its id."""
+        ...
+
+    def find(self, release_id: str) -> Retrospective | None: ...
+
+    def list(self) -> Sequence[Retrospective]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over every repository: ``with uow: ...``."""
 
@@ -262,6 +335,12 @@ class UnitOfWork(Protocol):
     def checklists(self) -> ChecklistRepository: ...
     @property
     def waivers(self) -> WaiverRepository: ...
+    @property
+    def calendar(self) -> CalendarRepository: ...
+    @property
+    def incidents(self) -> IncidentRepository: ...
+    @property
+    def retrospectives(self) -> RetrospectiveRepository: ...
     @property
     def audit(self) -> AuditLog: ...
     @property

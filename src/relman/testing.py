@@ -30,6 +30,12 @@ from relman.domain.releases import (
     Waiver,
 )
 from relman.errors import ConflictError, NotFoundError
+from relman.testing_calendar import (
+    CalendarState,
+    InMemoryCalendarRepo,
+    InMemoryIncidentRepo,
+    InMemoryRetrospectiveRepo,
+)
 
 if TYPE_CHECKING:
     from relman.ports import NotificationMessage
@@ -43,6 +49,7 @@ class _State:
     checklists: list[ChecklistItem] = field(default_factory=list)
     waivers: list[Waiver] = field(default_factory=list)
     audit: list[AuditEntry] = field(default_factory=list)
+    calendar: CalendarState = field(default_factory=CalendarState)
     outbox: list[OutboxEntry] = field(default_factory=list)
 
 
@@ -297,6 +304,9 @@ class InMemoryUnitOfWork:
         self.checklists = InMemoryChecklistRepo(self)
         self.waivers = InMemoryWaiverRepo(self)
         self.audit = InMemoryAuditLog(self)
+        self.calendar = InMemoryCalendarRepo(self)
+        self.incidents = InMemoryIncidentRepo(self)
+        self.retrospectives = InMemoryRetrospectiveRepo(self)
         self.outbox = InMemoryOutbox(self)
 
     def __enter__(self) -> Self:

@@ -20,12 +20,19 @@ EXPECTED_TABLES = {
     "alembic_version",
     "audit_head",
     "audit_log",
+    "calendar_entries",
+    "calendar_freezes",
+    "calendar_phases",
     "checklist_items",
     "evidence",
+    "incident_updates",
+    "incidents",
     "notification_outbox",
     "releases",
+    "retrospectives",
     "signoffs",
     "waivers",
+    "window_overrides",
 }
 HEAD = migrations.HEAD_REVISION
 

@@ -194,3 +194,112 @@ notification_outbox = sa.Table(
     sa.UniqueConstraint("event_key", "recipient", "channel"),
     sa.Index(None, "status", "next_attempt_at"),
 )
+
+# --- Calendar, overrides, incidents, retrospectives (issue 6, revision 0003) ------------------
+
+# Planned releases imported from calendar files (`relman calendar import`); ``windows`` holds
+# each window as {text, days, start, end, tz, label}, so no text is parsed on the way back.
+calendar_entries = sa.Table(
+    "calendar_entries",
+    metadata,
+    sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+    sa.Column("key", sa.String(32), nullable=False, unique=True),
+    sa.Column("version", sa.String(64), nullable=False),
+    sa.Column("planned_date", sa.Date(), nullable=False, index=True),
+    sa.Column("title", sa.Text(), nullable=False),
+    sa.Column("release_type", sa.String(16), nullable=False),
+    sa.Column("environment", sa.String(32), nullable=False),
+    sa.Column("phase", sa.String(128), nullable=True),
+    sa.Column("windows", sa.JSON(), nullable=False),
+    sa.Column("deploy_at", UtcDateTime(), nullable=True),
+    sa.Column("planned_on", sa.Date(), nullable=True),
+    sa.Column("milestone", sa.Boolean(), nullable=False),
+    sa.Column("source", sa.String(255), nullable=False, index=True),
+)
+
+calendar_phases = sa.Table(
+    "calendar_phases",
+    metadata,
+    sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(128), nullable=False, unique=True),
+    sa.Column("starts", sa.Date(), nullable=False),
+    sa.Column("ends", sa.Date(), nullable=False),
+    sa.Column("windows", sa.JSON(), nullable=False),
+    sa.Column("environments", sa.JSON(), nullable=False),
+    sa.Column("frequency", sa.Text(), nullable=False),
+    sa.Column("milestones", sa.Text(), nullable=False),
+    sa.Column("source", sa.String(255), nullable=False, index=True),
+)
+
+calendar_freezes = sa.Table(
+    "calendar_freezes",
+    metadata,
+    sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+    sa.Column("starts", sa.Date(), nullable=False),
+    sa.Column("ends", sa.Date(), nullable=False),
+    sa.Column("reason", sa.Text(), nullable=False),
+    sa.Column("environments", sa.JSON(), nullable=False),
+    sa.Column("allow_emergency", sa.Boolean(), nullable=False),
+    sa.Column("source", sa.String(255), nullable=False, index=True),
+)
+
+window_overrides = sa.Table(
+    "window_overrides",
+    metadata,
+    sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+    sa.Column("release_id", sa.String(32), _release_fk(), nullable=False),
+    sa.Column("environment", sa.String(32), nullable=False),
+    sa.Column("reason", sa.Text(), nullable=False),
+    sa.Column("requested_by", sa.String(64), nullable=False),
+    sa.Column("requested_at", UtcDateTime(), nullable=False),
+    sa.Column("expires_at", UtcDateTime(), nullable=False),
+    sa.Column("incident_id", sa.String(32), nullable=True),
+    sa.Index(None, "release_id", "environment"),
+)
+
+incidents = sa.Table(
+    "incidents",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("severity", sa.String(8), nullable=False),
+    sa.Column("title", sa.Text(), nullable=False),
+    sa.Column("description", sa.Text(), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False, index=True),
+    sa.Column("opened_by", sa.String(64), nullable=False),
+    sa.Column("opened_at", UtcDateTime(), nullable=False),
+    sa.Column("release_id", sa.String(32), _release_fk(), nullable=True),
+    sa.Column("hotfix_release_id", sa.String(32), _release_fk(), nullable=True),
+    sa.Column("hotfix_branch", sa.String(255), nullable=True),
+    sa.Column("root_cause", sa.Text(), nullable=False),
+    sa.Column("closed_by", sa.String(64), nullable=True),
+    sa.Column("closed_at", UtcDateTime(), nullable=True),
+    sa.Column("resolution", sa.Text(), nullable=False),
+    sa.Column("revision", sa.Integer(), nullable=False),
+)
+
+incident_updates = sa.Table(
+    "incident_updates",
+    metadata,
+    sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+    sa.Column(
+        "incident_id", sa.String(32), sa.ForeignKey("incidents.id"), nullable=False, index=True
+    ),
+    sa.Column("at", UtcDateTime(), nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("text", sa.Text(), nullable=False),
+)
+
+retrospectives = sa.Table(
+    "retrospectives",
+    metadata,
+    sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+    sa.Column("release_id", sa.String(32), _release_fk(), nullable=False, unique=True),
+    sa.Column("created_by", sa.String(64), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("due_at", UtcDateTime(), nullable=True),
+    sa.Column("participants", sa.JSON(), nullable=False),
+    sa.Column("metrics", sa.JSON(), nullable=False),
+    sa.Column("content", sa.Text(), nullable=False),
+    sa.Column("path", sa.Text(), nullable=True),
+)

@@ -16,6 +16,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
 from relman.adapters.db.audit import SqlAuditLog
+from relman.adapters.db.calendar_repos import (
+    SqlCalendarRepo,
+    SqlIncidentRepo,
+    SqlRetrospectiveRepo,
+)
 from relman.adapters.db.engine import describe_url
 from relman.adapters.db.outbox import SqlOutboxRepo
 from relman.adapters.db.repositories import (
@@ -44,6 +49,9 @@ class SqlUnitOfWork:
         self._checklists: SqlChecklistRepo | None = None
         self._waivers: SqlWaiverRepo | None = None
         self._audit: SqlAuditLog | None = None
+        self._calendar: SqlCalendarRepo | None = None
+        self._incidents: SqlIncidentRepo | None = None
+        self._retrospectives: SqlRetrospectiveRepo | None = None
         self._outbox: SqlOutboxRepo | None = None
 
     # -- repositories (only inside `with uow:`) --------------------------------------------------
@@ -67,6 +75,18 @@ class SqlUnitOfWork:
     @property
     def waivers(self) -> SqlWaiverRepo:
         return _inside(self._waivers)
+
+    @property
+    def calendar(self) -> SqlCalendarRepo:
+        return _inside(self._calendar)
+
+    @property
+    def incidents(self) -> SqlIncidentRepo:
+        return _inside(self._incidents)
+
+    @property
+    def retrospectives(self) -> SqlRetrospectiveRepo:
+        return _inside(self._retrospectives)
 
     @property
     def audit(self) -> SqlAuditLog:
@@ -93,6 +113,9 @@ class SqlUnitOfWork:
         self._checklists = SqlChecklistRepo(conn)
         self._waivers = SqlWaiverRepo(conn)
         self._audit = SqlAuditLog(conn)
+        self._calendar = SqlCalendarRepo(conn)
+        self._incidents = SqlIncidentRepo(conn)
+        self._retrospectives = SqlRetrospectiveRepo(conn)
         self._outbox = SqlOutboxRepo(conn)
         return self
 
@@ -111,6 +134,7 @@ class SqlUnitOfWork:
             conn, self._conn = self._conn, None
             self._releases = self._signoffs = self._evidence = None
             self._checklists = self._waivers = self._audit = None
+            self._calendar = self._incidents = self._retrospectives = None
             self._outbox = None
             if conn is not None:
                 conn.close()
