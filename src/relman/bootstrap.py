@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from relman.domain.policy import ReleasePolicy
     from relman.ports import Clock, GitRepo, Notifier, StateStore, UnitOfWorkFactory
     from relman.services.flow import FlowGit
+    from relman.services.flow_records import FlowRecords
     from relman.services.lifecycle import Lifecycle
     from relman.services.notifications import Notifications
     from relman.services.release_notes import NotesRenderer, TextFiles
@@ -135,6 +136,14 @@ class Services:
         from relman.adapters.git_flow import GitFlow
 
         return GitFlow(self.repo_path)
+
+    @cached_property
+    def flow_records(self) -> FlowRecords:
+        """The release store as ``relman flow`` sees it: asked whether it exists first, and
+        opened (``lifecycle``) only then, so that ``flow`` never creates a database."""
+        from relman.services.flow_records import FlowRecords
+
+        return FlowRecords(store=self.store, open_lifecycle=lambda: self.lifecycle)
 
     @cached_property
     def versioning_policy(self) -> VersioningPolicy:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 import tomllib
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Protocol
 
@@ -38,7 +38,15 @@ from relman.domain.linting import Violation
 from relman.domain.versions import Version
 from relman.errors import CheckFailedError, ConflictError, InvalidInputError, NotFoundError
 from relman.ports import GitRepo
+from relman.services.flow_events import FlowEvent, compute_event
 from relman.services.flow_files import NotesTools, compute_notes_edits, compute_version_edits
+from relman.services.flow_records import (
+    FlowRecords,
+    RecordOptions,
+    RecordOutcome,
+    apply_record,
+    prepare_record,
+)
 from relman.services.versioning import compute_next, get_current_version
 from relman.settings import CONFIG_FILE, FlowSettings, find_config
 
@@ -62,6 +70,7 @@ class FlowOutcome:
     executed: bool
     resolutions: tuple[str, ...] = ()
     warnings: tuple[str, ...] = field(default=())
+    record: RecordOutcome | None = None  # the release record's link (release and hotfix)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -69,6 +78,7 @@ class FlowOutcome:
             "executed": self.executed,
             "resolutions": list(self.resolutions),
             "warnings": list(self.warnings),
+            "record": self.record.to_dict() if self.record else None,
         }
 
 
@@ -79,6 +89,37 @@ def _run(
         return FlowOutcome(plan, executed=False, warnings=warnings)
     report = flow.execute(plan)
     return FlowOutcome(plan, executed=True, resolutions=report.resolutions, warnings=warnings)
+
+
+@dataclass(frozen=True)
+class RecordLink:
+    """The release store and the ``--record`` options of a release or hotfix command."""
+
+    records: FlowRecords
+    options: RecordOptions = field(default_factory=RecordOptions)
+
+
+def _run_linked(
+    flow: FlowGit,
+    git: GitRepo,
+    plan: Plan,
+    *,
+    link: RecordLink | None,
+    event: Callable[[], FlowEvent],
+    dry_run: bool,
+    warnings: tuple[str, ...] = (),
+) -> FlowOutcome:
+    """Run ``plan``, then link the release record: decided before git (bad input changes
+    nothing), done only after git succeeded (see `relman.services.flow_records`)."""
+    if link is None:
+        return _run(flow, plan, dry_run=dry_run, warnings=warnings)
+    happened = event()
+    record = prepare_record(records=link.records, event=happened, options=link.options)
+    outcome = _run(flow, plan, dry_run=dry_run, warnings=warnings)
+    if outcome.executed:
+        done = apply_record(records=link.records, git=git, event=happened, plan=record)
+        return replace(outcome, record=done)
+    return replace(outcome, record=RecordOutcome(record))
 
 
 def _state(flow: FlowGit, policy: FlowPolicy, push: bool) -> RepoState:
@@ -189,6 +230,7 @@ def start_release(
     version: str = "auto",
     push: bool = False,
     dry_run: bool = False,
+    link: RecordLink | None = None,
 ) -> FlowOutcome:
     """``flow release start [VERSION|auto]``: release/X from develop with the version bumped."""
     state = _state(flow, policy, push)
@@ -211,7 +253,20 @@ def start_release(
             )
     edits, notes = compute_version_edits(git=git, ref=base, policy=policy, version=chosen)
     plan = plan_release_start(state, policy, version=chosen, edits=edits, push=push, notes=notes)
-    return _run(flow, plan, dry_run=dry_run)
+
+    def event() -> FlowEvent:
+        return compute_event(
+            git=git,
+            versioning=versioning,
+            kind="release",
+            stage="start",
+            version=chosen,
+            ref=plan.branch,
+            base=base,
+            branch=plan.branch,
+        )
+
+    return _run_linked(flow, git, plan, link=link, event=event, dry_run=dry_run)
 
 
 def finish_release(
@@ -223,6 +278,7 @@ def finish_release(
     name: str | None = None,
     push: bool = False,
     dry_run: bool = False,
+    link: RecordLink | None = None,
 ) -> FlowOutcome:
     """``flow release finish [VERSION]``: notes, merge into main, tag, merge back, delete."""
     state = _state(flow, policy, push)
@@ -234,7 +290,22 @@ def finish_release(
         git=git, root=Path(flow.root), tools=tools, ref=branch, version=version
     )
     plan = plan_release_finish(state, policy, branch=branch, notes=notes, push=push)
-    return _run(flow, plan, dry_run=dry_run, warnings=warnings)
+    tag = policy.tag_format.format(version)
+
+    def event() -> FlowEvent:
+        return compute_event(
+            git=git,
+            versioning=tools.versioning,
+            kind="release",
+            stage="finish",
+            version=version,
+            ref=tag,
+            base=branch,
+            branch=branch,
+            tag=tag,
+        )
+
+    return _run_linked(flow, git, plan, link=link, event=event, dry_run=dry_run, warnings=warnings)
 
 
 # ------------------------------------------------------------------ hotfix
@@ -248,6 +319,7 @@ def start_hotfix(
     description: str | None = None,
     push: bool = False,
     dry_run: bool = False,
+    link: RecordLink | None = None,
 ) -> FlowOutcome:
     """``flow hotfix start [DESCRIPTION]``: from main at the latest production tag."""
     state = _state(flow, policy, push)
@@ -269,7 +341,8 @@ def start_hotfix(
         push=push,
         notes=notes,
     )
-    return _run(flow, plan, dry_run=dry_run)
+    event = FlowEvent("hotfix", "start", str(version), "hotfix", plan.branch, plan.branch)
+    return _run_linked(flow, git, plan, link=link, event=lambda: event, dry_run=dry_run)
 
 
 def finish_hotfix(
@@ -281,6 +354,7 @@ def finish_hotfix(
     name: str | None = None,
     push: bool = False,
     dry_run: bool = False,
+    link: RecordLink | None = None,
 ) -> FlowOutcome:
     """``flow hotfix finish [NAME]``: main + tag, then develop and every open release branch."""
     state = _state(flow, policy, push)
@@ -300,7 +374,10 @@ def finish_hotfix(
         git=git, root=Path(flow.root), tools=tools, ref=branch, version=version
     )
     plan = plan_hotfix_finish(state, policy, branch=branch, version=version, notes=notes, push=push)
-    return _run(flow, plan, dry_run=dry_run, warnings=warnings)
+    event = FlowEvent("hotfix", "finish", str(version), "hotfix", tag, branch, tag)
+    return _run_linked(
+        flow, git, plan, link=link, event=lambda: event, dry_run=dry_run, warnings=warnings
+    )
 
 
 def _production_tag(git: GitRepo, policy: FlowPolicy, ref: str) -> tuple[str, Version]:
