@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from relman.cli import _common
+from relman.cli import _flow_records as rec
 
 if TYPE_CHECKING:
     from relman.bootstrap import Services
@@ -66,6 +67,8 @@ def _render(outcome: FlowOutcome, *, as_json: bool) -> None:
         out.print(f"[yellow]note:[/] {escape(note)}")
     for resolution in outcome.resolutions:
         out.print(f"[cyan]resolved:[/] {escape(resolution)}")
+    if outcome.record is not None:
+        rec.render_record(outcome.record, executed=outcome.executed)
     if plan.steps and not outcome.executed:
         out.print("[dim]nothing was changed (dry run)[/]")
 
@@ -239,11 +242,16 @@ def release_start(
     version: Annotated[
         str, typer.Argument(help="The version, or 'auto' to compute it from the commits.")
     ] = "auto",
+    *,
     push: Annotated[bool | None, _PUSH] = None,
     dry_run: Annotated[bool, _DRY_RUN] = False,
     as_json: Annotated[bool, _JSON] = False,
+    record: Annotated[bool, rec.RECORD] = True,
+    release: Annotated[str | None, rec.RELEASE] = None,
+    actor: Annotated[str | None, rec.ACTOR] = None,
+    target_date: Annotated[str | None, rec.TARGET] = None,
 ) -> None:
-    """Branch release/VERSION from develop and commit the version bump."""
+    """Branch release/VERSION from develop and commit the version bump; link the record."""
     from relman.services.flow import start_release
 
     svc = _common.services(ctx)
@@ -255,6 +263,7 @@ def release_start(
         version=version,
         push=_push(svc, push),
         dry_run=dry_run,
+        link=rec.make_link(svc, record, release, actor, target_date),
     )
     _render(outcome, as_json=as_json)
 
@@ -265,9 +274,14 @@ def release_finish(
     name: Annotated[
         str | None, typer.Argument(help="release/VERSION or VERSION (default: the open one).")
     ] = None,
+    *,
     push: Annotated[bool | None, _PUSH] = None,
     dry_run: Annotated[bool, _DRY_RUN] = False,
     as_json: Annotated[bool, _JSON] = False,
+    record: Annotated[bool, rec.RECORD] = True,
+    release: Annotated[str | None, rec.RELEASE] = None,
+    actor: Annotated[str | None, rec.ACTOR] = None,
+    target_date: Annotated[str | None, rec.TARGET] = None,
 ) -> None:
     """Commit the notes, merge into main, tag, merge main back into develop, delete."""
     from relman.services.flow import finish_release
@@ -281,6 +295,7 @@ def release_finish(
         name=name,
         push=_push(svc, push),
         dry_run=dry_run,
+        link=rec.make_link(svc, record, release, actor, target_date),
     )
     _render(outcome, as_json=as_json)
 
@@ -295,9 +310,14 @@ def hotfix_start(
         str | None,
         typer.Argument(help="Kebab-case description (default: the hotfix version)."),
     ] = None,
+    *,
     push: Annotated[bool | None, _PUSH] = None,
     dry_run: Annotated[bool, _DRY_RUN] = False,
     as_json: Annotated[bool, _JSON] = False,
+    record: Annotated[bool, rec.RECORD] = True,
+    release: Annotated[str | None, rec.RELEASE] = None,
+    actor: Annotated[str | None, rec.ACTOR] = None,
+    target_date: Annotated[str | None, rec.TARGET] = None,
 ) -> None:
     """Branch hotfix/DESCRIPTION from main at the latest production tag (x.y.z-hotfix.N)."""
     from relman.services.flow import start_hotfix
@@ -310,6 +330,7 @@ def hotfix_start(
         description=description,
         push=_push(svc, push),
         dry_run=dry_run,
+        link=rec.make_link(svc, record, release, actor, target_date),
     )
     _render(outcome, as_json=as_json)
 
@@ -318,9 +339,14 @@ def hotfix_start(
 def hotfix_finish(
     ctx: typer.Context,
     name: Annotated[str | None, typer.Argument(help="Default: the open hotfix branch.")] = None,
+    *,
     push: Annotated[bool | None, _PUSH] = None,
     dry_run: Annotated[bool, _DRY_RUN] = False,
     as_json: Annotated[bool, _JSON] = False,
+    record: Annotated[bool, rec.RECORD] = True,
+    release: Annotated[str | None, rec.RELEASE] = None,
+    actor: Annotated[str | None, rec.ACTOR] = None,
+    target_date: Annotated[str | None, rec.TARGET] = None,
 ) -> None:
     """Merge into main and tag; merge into develop and every open release branch."""
     from relman.services.flow import finish_hotfix
@@ -334,5 +360,47 @@ def hotfix_finish(
         name=name,
         push=_push(svc, push),
         dry_run=dry_run,
+        link=rec.make_link(svc, record, release, actor, target_date),
     )
     _render(outcome, as_json=as_json)
+
+
+# ---------------------------------------------------------------- the release record, by hand
+
+
+@app.command("link")
+def link(
+    ctx: typer.Context,
+    ref: Annotated[
+        str,
+        typer.Argument(
+            help="A release or hotfix branch (the start) or a release tag (the finish).",
+            show_default=False,
+        ),
+    ],
+    *,
+    actor: Annotated[str | None, rec.ACTOR] = None,
+    release: Annotated[str | None, rec.RELEASE] = None,
+    target_date: Annotated[str | None, rec.TARGET] = None,
+    dry_run: Annotated[bool, _DRY_RUN] = False,
+    as_json: Annotated[bool, _JSON] = False,
+) -> None:
+    """Link the release record to REF as release|hotfix start/finish would (or create it)."""
+    from relman.services.flow_records import link_ref
+
+    svc = _common.services(ctx)
+    done = link_ref(
+        records=svc.flow_records,
+        git=svc.git,
+        policy=svc.flow_policy,
+        versioning=svc.versioning_policy,
+        ref=ref,
+        options=rec.make_link(svc, True, release, actor, target_date).options,
+        dry_run=dry_run,
+    )
+    if as_json:
+        _common.print_json({"ref": ref, "executed": not dry_run, "record": done.to_dict()})
+        return
+    rec.render_record(done, executed=not dry_run)
+    if dry_run:
+        _common.console().print("[dim]nothing was changed (dry run)[/]")
