@@ -10,6 +10,7 @@ import typer
 
 from relman.cli import (
     audit,
+    calendar,
     changelog,
     checklist,
     db,
@@ -19,8 +20,10 @@ from relman.cli import (
     init,
     lint,
     notes,
+    notify,
     policy,
     release,
+    report,
     version,
 )
 from relman.cli._common import CliState, print_error
@@ -47,9 +50,12 @@ app.add_typer(release.app, name="release")
 app.add_typer(gate.app, name="gate")
 app.add_typer(evidence.app, name="evidence")
 app.add_typer(checklist.app, name="checklist")
+app.add_typer(calendar.app, name="calendar")
 app.command("changelog")(changelog.changelog)
 app.add_typer(policy.app, name="policy")
 app.command("init")(init.init)
+app.add_typer(notify.app, name="notify")
+app.add_typer(report.app, name="report")
 
 
 def _print_version(value: bool) -> None:
