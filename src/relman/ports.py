@@ -12,6 +12,14 @@ if TYPE_CHECKING:
     from relman.domain.audit import AuditVerdict
     from relman.domain.backups import BackupRecord
     from relman.domain.calendar import ScheduleEntry
+    from relman.domain.deployment_records import (
+        Deployment,
+        DeploymentStep,
+        EnvComponentState,
+        EnvLock,
+        ReleaseEvent,
+        StoredBackup,
+    )
     from relman.domain.health import HealthReport
     from relman.domain.incidents import Incident, IncidentUpdate
     from relman.domain.monitoring import WindowMetrics
@@ -27,6 +35,7 @@ if TYPE_CHECKING:
         Waiver,
     )
     from relman.domain.retrospectives import Retrospective
+    from relman.domain.smoke import SmokeReport
     from relman.domain.window_policy import Freeze, PhaseWindows
     from relman.domain.windows import EmergencyOverride
 
@@ -322,6 +331,95 @@ class RetrospectiveRepository(Protocol):
     def list(self) -> Sequence[Retrospective]: ...
 
 
+class DeploymentRepository(Protocol):
+    """Deployments (``D-<n>``) and their steps, recorded as they run (issue 5)."""
+
+    def next_id(self) -> str: ...
+
+    def add(self, deployment: Deployment, steps: Sequence[DeploymentStep]) -> None: ...
+
+    def get(self, deployment_id: str) -> Deployment:
+        """The deployment; NotFoundError naming the id."""
+        ...
+
+    def find(self, deployment_id: str) -> Deployment | None: ...
+
+    def list(
+        self,
+        *,
+        environment: str | None = None,
+        release_id: str | None = None,
+        statuses: Collection[str] | None = None,
+    ) -> Sequence[Deployment]:
+        """Deployments, oldest first."""
+        ...
+
+    def update(self, deployment: Deployment, expected_revision: int) -> Deployment:
+        """Write it if the stored revision is still ``expected_revision`` (ConflictError)."""
+        ...
+
+    def list_steps(self, deployment_id: str) -> Sequence[DeploymentStep]:
+        """Steps in execution order (forward, then rollback)."""
+        ...
+
+    def add_steps(self, steps: Sequence[DeploymentStep]) -> None: ...
+
+    def update_step(self, step: DeploymentStep) -> None:
+        """Write the state (status, times, outcome, output tail, data) of a recorded step."""
+        ...
+
+
+class EnvLockRepository(Protocol):
+    """One lease per environment (one deployment at a time)."""
+
+    def find(self, environment: str) -> EnvLock | None: ...
+
+    def list(self) -> Sequence[EnvLock]: ...
+
+    def acquire(self, lock: EnvLock, *, replacing: str | None = None) -> None:
+        """Store ``lock``: a new row, or (``replacing`` = the token of an expired or orphaned
+        lease) take that one over. ConflictError when someone else got there first."""
+        ...
+
+    def renew(self, environment: str, token: str, expires_at: datetime) -> bool:
+        """Extend the lease if ``token`` still holds it."""
+        ...
+
+    def release(self, environment: str, token: str) -> bool: ...
+
+
+class EnvStateRepository(Protocol):
+    """What runs in each environment, per component (``relman env status``)."""
+
+    def put(self, state: EnvComponentState) -> None:
+        """Insert or replace the row of (environment, component)."""
+        ...
+
+    def list(self, *, environment: str | None = None) -> Sequence[EnvComponentState]: ...
+
+
+class BackupRepository(Protocol):
+    """Pre-migration backups: size, checksum, verification (J-003 §6.4)."""
+
+    def add(
+        self, record: BackupRecord, *, environment: str, deployment_id: str | None
+    ) -> StoredBackup: ...
+
+    def list(
+        self, *, environment: str | None = None, deployment_id: str | None = None
+    ) -> Sequence[StoredBackup]:
+        """Backups, oldest first."""
+        ...
+
+
+class ReleaseEventRepository(Protocol):
+    """Recorded facts gates and checklists judge (``deployed:prod``, ``monitoring_stable``)."""
+
+    def add(self, event: ReleaseEvent) -> None: ...
+
+    def list(self, release_id: str) -> Sequence[ReleaseEvent]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over every repository: ``with uow: ...``."""
 
@@ -345,6 +443,16 @@ class UnitOfWork(Protocol):
     def audit(self) -> AuditLog: ...
     @property
     def outbox(self) -> OutboxRepository: ...
+    @property
+    def deployments(self) -> DeploymentRepository: ...
+    @property
+    def env_locks(self) -> EnvLockRepository: ...
+    @property
+    def env_state(self) -> EnvStateRepository: ...
+    @property
+    def backups(self) -> BackupRepository: ...
+    @property
+    def events(self) -> ReleaseEventRepository: ...
 
     def __enter__(self) -> Self: ...
 
@@ -590,6 +698,12 @@ class MigrationRunner(Protocol):
     def reverse(self) -> MigrationRun:
         """Run the reverse migration; NotFoundError when none is configured."""
         ...
+
+
+class SmokeSuite(Protocol):
+    """The smoke tests of one URL (J-003 §8.5, §14.1): HTTP checks and/or a command."""
+
+    def run(self) -> SmokeReport: ...
 
 
 class HealthProbe(Protocol):

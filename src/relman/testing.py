@@ -36,6 +36,14 @@ from relman.testing_calendar import (
     InMemoryIncidentRepo,
     InMemoryRetrospectiveRepo,
 )
+from relman.testing_deployments import (
+    DeploymentState,
+    InMemoryBackupRepo,
+    InMemoryDeploymentRepo,
+    InMemoryEnvLockRepo,
+    InMemoryEnvStateRepo,
+    InMemoryReleaseEventRepo,
+)
 
 if TYPE_CHECKING:
     from relman.ports import NotificationMessage
@@ -51,6 +59,7 @@ class _State:
     audit: list[AuditEntry] = field(default_factory=list)
     calendar: CalendarState = field(default_factory=CalendarState)
     outbox: list[OutboxEntry] = field(default_factory=list)
+    deployments: DeploymentState = field(default_factory=DeploymentState)
 
 
 class _Repo:
@@ -308,6 +317,11 @@ class InMemoryUnitOfWork:
         self.incidents = InMemoryIncidentRepo(self)
         self.retrospectives = InMemoryRetrospectiveRepo(self)
         self.outbox = InMemoryOutbox(self)
+        self.deployments = InMemoryDeploymentRepo(self)
+        self.env_locks = InMemoryEnvLockRepo(self)
+        self.env_state = InMemoryEnvStateRepo(self)
+        self.backups = InMemoryBackupRepo(self)
+        self.events = InMemoryReleaseEventRepo(self)
 
     def __enter__(self) -> Self:
         if self._snapshot is not None:

@@ -143,10 +143,10 @@ class Recorded:
 
 
 def load_recorded(uow: UnitOfWork, release_id: str) -> Recorded:
-    """Evidence, sign-offs, checklist items and waivers of a release.
+    """Evidence, sign-offs, checklist items, waivers and recorded events of a release.
 
-    Events (``smoke_passed:staging``, ``monitoring_stable``) come from deployments and
-    monitoring in later features; until they are recorded, event criteria fall back to the
+    Events (``smoke_passed:staging``, ``deployed:prod``, ``monitoring_stable``) are recorded by
+    deployments (`relman.services.deployment`); until they are, event criteria fall back to the
     checklist items a person ticks.
     """
     return Recorded(
@@ -154,6 +154,7 @@ def load_recorded(uow: UnitOfWork, release_id: str) -> Recorded:
         signoffs=list(uow.signoffs.list(release_id)),
         items=list(uow.checklists.list(release_id)),
         waivers=list(uow.waivers.list(release_id)),
+        events=frozenset(e.name for e in uow.events.list(release_id)),
     )
 
 

@@ -303,3 +303,108 @@ retrospectives = sa.Table(
     sa.Column("content", sa.Text(), nullable=False),
     sa.Column("path", sa.Text(), nullable=True),
 )
+
+# --- deployments (revision 0004) ------------------------------------------------------------
+# A deployment and its steps are written as they run, so a killed relman leaves a record of
+# exactly where it stopped; env_locks holds one lease per environment.
+
+deployments = sa.Table(
+    "deployments",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("release_id", sa.String(32), _release_fk(), nullable=False, index=True),
+    sa.Column("environment", sa.String(64), nullable=False, index=True),
+    sa.Column("version", sa.String(64), nullable=False),
+    sa.Column("digest", sa.String(64), nullable=False),
+    sa.Column("artifact", sa.Text(), nullable=False),
+    sa.Column("strategy", sa.String(32), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False, index=True),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("started_at", UtcDateTime(), nullable=True),
+    sa.Column("finished_at", UtcDateTime(), nullable=True),
+    sa.Column("components", sa.JSON(), nullable=False),
+    sa.Column("previous_version", sa.String(64), nullable=True),
+    sa.Column("previous", sa.JSON(), nullable=False),
+    sa.Column("notes", sa.JSON(), nullable=False),
+    sa.Column("error", sa.Text(), nullable=True),
+    sa.Column("rollback", sa.JSON(), nullable=True),
+    sa.Column("results", sa.JSON(), nullable=False),
+    sa.Column("revision", sa.Integer(), nullable=False),
+)
+
+deployment_steps = sa.Table(
+    "deployment_steps",
+    metadata,
+    sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+    sa.Column("deployment_id", sa.String(32), sa.ForeignKey("deployments.id"), nullable=False),
+    sa.Column("idx", sa.Integer(), nullable=False),
+    sa.Column("phase", sa.String(16), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("title", sa.Text(), nullable=False),
+    sa.Column("params", sa.JSON(), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("started_at", UtcDateTime(), nullable=True),
+    sa.Column("ended_at", UtcDateTime(), nullable=True),
+    sa.Column("outcome", sa.Text(), nullable=False),
+    sa.Column("output_tail", sa.Text(), nullable=False),
+    sa.Column("data", sa.JSON(), nullable=False),
+    sa.UniqueConstraint("deployment_id", "idx"),
+)
+
+env_locks = sa.Table(
+    "env_locks",
+    metadata,
+    sa.Column("environment", sa.String(64), primary_key=True),
+    sa.Column("holder", sa.String(64), nullable=False),
+    sa.Column("deployment_id", sa.String(32), nullable=False),
+    sa.Column("token", sa.String(64), nullable=False),
+    sa.Column("host", sa.String(255), nullable=False),
+    sa.Column("pid", sa.Integer(), nullable=False),
+    sa.Column("process_start", sa.String(32), nullable=False),
+    sa.Column("acquired_at", UtcDateTime(), nullable=False),
+    sa.Column("expires_at", UtcDateTime(), nullable=False),
+)
+
+env_state = sa.Table(
+    "env_state",
+    metadata,
+    sa.Column("environment", sa.String(64), primary_key=True),
+    sa.Column("component", sa.String(64), primary_key=True),
+    sa.Column("version", sa.String(64), nullable=False),
+    sa.Column("release_id", sa.String(32), nullable=False),
+    sa.Column("deployment_id", sa.String(32), nullable=False),
+    sa.Column("digest", sa.String(64), nullable=False),
+    sa.Column("deployed_at", UtcDateTime(), nullable=False),
+    sa.Column("deployed_by", sa.String(64), nullable=False),
+    sa.Column("health", sa.String(16), nullable=False),
+    sa.Column("health_detail", sa.Text(), nullable=False),
+    sa.Column("checked_at", UtcDateTime(), nullable=True),
+)
+
+backups = sa.Table(
+    "backups",
+    metadata,
+    sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+    sa.Column("environment", sa.String(64), nullable=False, index=True),
+    sa.Column("deployment_id", sa.String(32), nullable=True, index=True),
+    sa.Column("path", sa.Text(), nullable=False),
+    sa.Column("size", sa.BigInteger(), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("database", sa.String(128), nullable=False),
+    sa.Column("taken_at", UtcDateTime(), nullable=False),
+    sa.Column("verified", sa.Boolean(), nullable=False),
+    sa.Column("verification", sa.Text(), nullable=False),
+    sa.Column("row_counts", sa.JSON(), nullable=False),
+)
+
+release_events = sa.Table(
+    "release_events",
+    metadata,
+    sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+    sa.Column("release_id", sa.String(32), _release_fk(), nullable=False, index=True),
+    sa.Column("name", sa.String(128), nullable=False),
+    sa.Column("at", UtcDateTime(), nullable=False),
+    sa.Column("source", sa.String(64), nullable=False),
+    sa.Column("detail", sa.Text(), nullable=False),
+)

@@ -21,6 +21,13 @@ from relman.adapters.db.calendar_repos import (
     SqlIncidentRepo,
     SqlRetrospectiveRepo,
 )
+from relman.adapters.db.deployment_repos import (
+    SqlBackupRepo,
+    SqlDeploymentRepo,
+    SqlEnvLockRepo,
+    SqlEnvStateRepo,
+    SqlReleaseEventRepo,
+)
 from relman.adapters.db.engine import describe_url
 from relman.adapters.db.outbox import SqlOutboxRepo
 from relman.adapters.db.repositories import (
@@ -53,6 +60,11 @@ class SqlUnitOfWork:
         self._incidents: SqlIncidentRepo | None = None
         self._retrospectives: SqlRetrospectiveRepo | None = None
         self._outbox: SqlOutboxRepo | None = None
+        self._deployments: SqlDeploymentRepo | None = None
+        self._env_locks: SqlEnvLockRepo | None = None
+        self._env_state: SqlEnvStateRepo | None = None
+        self._backups: SqlBackupRepo | None = None
+        self._events: SqlReleaseEventRepo | None = None
 
     # -- repositories (only inside `with uow:`) --------------------------------------------------
 
@@ -96,6 +108,26 @@ class SqlUnitOfWork:
     def outbox(self) -> SqlOutboxRepo:
         return _inside(self._outbox)
 
+    @property
+    def deployments(self) -> SqlDeploymentRepo:
+        return _inside(self._deployments)
+
+    @property
+    def env_locks(self) -> SqlEnvLockRepo:
+        return _inside(self._env_locks)
+
+    @property
+    def env_state(self) -> SqlEnvStateRepo:
+        return _inside(self._env_state)
+
+    @property
+    def backups(self) -> SqlBackupRepo:
+        return _inside(self._backups)
+
+    @property
+    def events(self) -> SqlReleaseEventRepo:
+        return _inside(self._events)
+
     # -- transaction -----------------------------------------------------------------------------
 
     def __enter__(self) -> Self:
@@ -117,6 +149,11 @@ class SqlUnitOfWork:
         self._incidents = SqlIncidentRepo(conn)
         self._retrospectives = SqlRetrospectiveRepo(conn)
         self._outbox = SqlOutboxRepo(conn)
+        self._deployments = SqlDeploymentRepo(conn)
+        self._env_locks = SqlEnvLockRepo(conn)
+        self._env_state = SqlEnvStateRepo(conn)
+        self._backups = SqlBackupRepo(conn)
+        self._events = SqlReleaseEventRepo(conn)
         return self
 
     def __exit__(
@@ -136,6 +173,8 @@ class SqlUnitOfWork:
             self._checklists = self._waivers = self._audit = None
             self._calendar = self._incidents = self._retrospectives = None
             self._outbox = None
+            self._deployments = self._env_locks = self._env_state = None
+            self._backups = self._events = None
             if conn is not None:
                 conn.close()
         if isinstance(exc, SQLAlchemyError):
