@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from relman.domain.notes import NotesPolicy
     from relman.domain.policy import ReleasePolicy
     from relman.ports import Clock, GitRepo, Notifier, StateStore, UnitOfWorkFactory
+    from relman.services.calendar import Calendar, IcsWriter
     from relman.services.flow import FlowGit
     from relman.services.flow_records import FlowRecords
     from relman.services.lifecycle import Lifecycle
@@ -250,6 +251,30 @@ class Services:
     def repo_root(self) -> Path:
         """The top of the work tree (``--repo`` may name a subfolder)."""
         return Path(self.git.root)
+
+    @cached_property
+    def calendar(self) -> Calendar:
+        """Deployment windows, freezes, imported calendars and overrides (J-003 §12)."""
+        from relman.policy_settings.calendar import resolve_freezes, resolve_window_policy
+        from relman.services.calendar import Calendar
+
+        s = self.settings
+        return Calendar(
+            uow_factory=self.uow_factory,
+            policy=self.release_policy,
+            windows=resolve_window_policy(s.windows, s.emergency, s.environments),
+            freezes=resolve_freezes(s.windows),
+            clock=self.clock,
+            promotion_order=tuple(s.promotion.order),
+            open_notifications=lambda: self.notifications,
+        )
+
+    @cached_property
+    def ics_writer(self) -> IcsWriter:
+        """RFC 5545 iCalendar output in the policy's time zone."""
+        from relman.adapters.ics import IcsCalendarWriter
+
+        return IcsCalendarWriter(self.settings.windows.timezone)
 
     @cached_property
     def notifiers(self) -> Mapping[str, Notifier]:
