@@ -381,6 +381,7 @@ class RecordingNotifier:
     def __init__(self, target: str = "recording://") -> None:
         self.sent: list[NotificationMessage] = []
         self.fail_with: Exception | None = None
+        self.calls = 0  # every send, failed ones included
         self._target = target
 
     @property
@@ -388,6 +389,7 @@ class RecordingNotifier:
         return self._target
 
     def send(self, message: NotificationMessage) -> None:
+        self.calls += 1
         if self.fail_with is not None:
             raise self.fail_with
         self.sent.append(message)

@@ -89,6 +89,7 @@ def test_an_outage_never_fails_the_caller_and_nothing_is_lost_or_sent_twice() ->
     _start(rig)
     report = deliver_quietly(notifications=rig.notifications)
     assert report is not None and len(report.failed) == 8 and len(report.sent) == 1
+    assert rig.notifiers["email"].calls == 1  # the outage is found once, not per message
     failed = [r for r in rig.rows() if r.status is S.FAILED]
     assert {(r.attempts, r.last_error) for r in failed} == {(1, "connection refused")}
     assert {r.next_attempt_at for r in failed} == {T0 + timedelta(minutes=1)}
@@ -101,6 +102,7 @@ def test_an_outage_never_fails_the_caller_and_nothing_is_lost_or_sent_twice() ->
     assert len(deliver_pending(notifications=rig.notifications).sent) == 8
     assert rig.by_status() == {"sent": 9}
     assert len(rig.sent("email")) == 8  # each person once
+    assert rig.notifiers["email"].calls == 9
     assert {r.attempts for r in rig.rows() if r.channel == "email"} == {2}
 
 

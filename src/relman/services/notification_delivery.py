@@ -10,7 +10,9 @@
 4. claim the rows (a conditional update, committed), send, and record the outcome of each row:
    sent, failed (retried after an exponential backoff with jitter) or dead (the attempts are
    used up, or the error is permanent: a missing secret, a refused address, a broken template,
-   a channel that is not configured).
+   a channel that is not configured). Once a channel fails with an outage in a run, its other
+   messages are recorded as failed with the same error without being tried, so a server that
+   hangs until the timeout costs one timeout per run, not one per message.
 
 No channel failure escapes: the caller (a deployment) is never blocked or failed by an outage,
 and nothing is lost: the rows stay queued for the next delivery.
@@ -86,13 +88,17 @@ def deliver_pending(*, notifications: Notifications, limit: int = 200) -> Delive
     with notifications.uow_factory() as uow:
         due = list(uow.outbox.list_due(now, limit=limit))
     report = DeliveryReport()
+    down: dict[str, RelmanError] = {}  # channels that failed in this run: not tried again
     for group in _group(due, notifications):
         claimed = _claim(group.rows, notifications)
         report.skipped += len(group.rows) - len(claimed)
         if not claimed:
             continue
         group.rows = claimed
-        error = group.error or _send(group, notifications)
+        channel = claimed[0].channel
+        error = group.error or down.get(channel) or _send(group, notifications)
+        if error is not None and not isinstance(error, PERMANENT_ERRORS):
+            down[channel] = error  # an outage: the channel's other messages wait for next time
         _record(group, error, notifications, report)
     return report
 
