@@ -25,7 +25,10 @@ HANDWRITTEN = frozenset(
     }
 )  # fmt: skip
 # Comments for sections written from the defaults that the template does not place itself.
-SECTION_TITLES = {"flow": "§5 Branching Strategy (Git Flow, §5.1–5.3)"}
+SECTION_TITLES = {
+    "flow": "§5 Branching Strategy (Git Flow, §5.1–5.3)",
+    "notifications": "§11 delivery: channels, retries, scheduled notices (docs/notifications.md)",
+}
 _MAX_LINE = 100
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_\-]+$")
 
