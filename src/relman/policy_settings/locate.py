@@ -189,7 +189,7 @@ def describe_error(
     env_sources: Mapping[tuple[str, ...], str] | None = None,
 ) -> str:
     """``relman.toml:12 release_types.major.lead_time_min: invalid duration ...``."""
-    loc: tuple[Key, ...] = tuple(err["loc"])
+    loc, _ = _walk(model, tuple(err["loc"]))  # without the tags of tagged unions
     key_path = format_key_path(loc)
     where = source
     env_var = _env_source(loc, env_sources or {})
@@ -231,23 +231,44 @@ def _message(err: Mapping[str, Any], model: type[BaseModel]) -> str:
 
 def known_keys(model: type[BaseModel], loc: Sequence[Key]) -> list[str]:
     """The field names of the model found at ``loc`` below ``model`` ([] if not a model)."""
-    target: Any = model
-    for part in loc:
-        target = _unwrap(target)
-        if isinstance(target, type) and issubclass(target, BaseModel):
-            field = target.model_fields.get(str(part))
-            if field is None:
-                return []
-            target = field.annotation
-            continue
-        args = typing.get_args(target)
-        if not args:
-            return []
-        target = args[-1]  # dict value type / list item type
-    target = _unwrap(target)
+    _, target = _walk(model, loc)
     if isinstance(target, type) and issubclass(target, BaseModel):
         return list(target.model_fields)
     return []
+
+
+def _walk(model: type[BaseModel], loc: Sequence[Key]) -> tuple[tuple[Key, ...], Any]:
+    """``loc`` without the tags pydantic adds for tagged unions (``channels.email.smtp.port``
+    is ``channels.email.port`` in the file), and the annotation found at its end."""
+    target: Any = model
+    keys: list[Key] = []
+    for part in loc:
+        target = _unwrap(target)
+        member = _tagged_member(target, part)
+        if member is not None:
+            target = member
+            continue
+        keys.append(part)
+        if isinstance(target, type) and issubclass(target, BaseModel):
+            field = target.model_fields.get(str(part))
+            target = None if field is None else field.annotation
+            continue
+        args = typing.get_args(target)
+        target = args[-1] if args else None  # dict value type / list item type
+    return tuple(keys), _unwrap(target)
+
+
+def _tagged_member(union: Any, tag: Key) -> type[BaseModel] | None:
+    """The member of a union of models whose Literal field (the discriminator) is ``tag``."""
+    if typing.get_origin(union) not in (typing.Union, types.UnionType) or not isinstance(tag, str):
+        return None
+    for member in typing.get_args(union):
+        if isinstance(member, type) and issubclass(member, BaseModel):
+            for field in member.model_fields.values():
+                ann = field.annotation
+                if typing.get_origin(ann) is typing.Literal and tag in typing.get_args(ann):
+                    return member
+    return None
 
 
 def _unwrap(annotation: Any) -> Any:
