@@ -274,6 +274,8 @@ def bench_size(count: int, runs: int, notes: bool) -> list[Result]:
         ("git log (full history)", git_log),
         ("relman version next -c full (full history)", [*relman, "version", "next", "-c", "full"]),
         ("relman version next (since last tag)", [*relman, "version", "next"]),
+        # startup + settings + the tag look-up, no history: what the full read adds is the rest
+        ("relman version current -c full (startup)", [*relman, "version", "current", "-c", "full"]),
     ]
     if notes:
         cases.append(
@@ -385,6 +387,13 @@ def _print_ratios(rows: list[tuple[int, Result]]) -> None:
             value = ratio(count, name)
             if value is not None:
                 print(f"{count:,} commits: `{name}` / `git log` = {value:.2f}x")
+        full, start = (
+            by.get((count, "relman version next -c full")),
+            by.get((count, "relman version current -c full")),
+        )
+        if full and start:
+            marginal = (full.median - start.median) / by[(count, "git log")].median
+            print(f"{count:,} commits: (full read - startup) / `git log` = {marginal:.2f}x")
 
 
 if __name__ == "__main__":
