@@ -258,8 +258,10 @@ class OutboxRepository(Protocol):
         and is open, count the attempt and hold it until ``until``. False: someone else did."""
         ...
 
-    def update(self, entry: OutboxEntry) -> None:
-        """Write the delivery state (status, attempts, times, error, rendered text) of a row."""
+    def update(self, entry: OutboxEntry, *, expected_attempts: int | None = None) -> bool:
+        """Write the delivery state (status, attempts, times, error, rendered text) of a row;
+        with ``expected_attempts``, only if the stored row still has that many attempts (no
+        other deliverer claimed it meanwhile). Returns whether it was written."""
         ...
 
 
@@ -697,6 +699,22 @@ class MigrationRunner(Protocol):
 
     def reverse(self) -> MigrationRun:
         """Run the reverse migration; NotFoundError when none is configured."""
+        ...
+
+
+class ArtifactStore(Protocol):
+    """Builds kept by their sha256 digest, so every environment deploys the same bytes."""
+
+    def digest(self, path: str) -> str:
+        """sha256 hex of a file; NotFoundError when it does not exist."""
+        ...
+
+    def keep(self, path: str) -> tuple[str, str]:
+        """Copy a build into the store (atomic, idempotent): (stored path, sha256 hex)."""
+        ...
+
+    def check(self, stored: str, digest: str) -> None:
+        """NotFoundError when the kept build is gone, InvalidInputError when it changed."""
         ...
 
 

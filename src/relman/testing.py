@@ -19,7 +19,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
 from relman.domain.audit import AuditVerdict, compute_next_entry, verify_chain
-from relman.domain.outbox import OPEN_STATUSES, OutboxEntry
+from relman.domain.outbox import OPEN_STATUSES, DeliveryStatus, OutboxEntry
 from relman.domain.releases import (
     AuditEntry,
     ChecklistItem,
@@ -288,14 +288,19 @@ class InMemoryOutbox(_Repo):
         entry = self.get(entry_id)
         if entry.attempts != attempts or entry.status not in OPEN_STATUSES:
             return False
-        self.update(dataclasses.replace(entry, attempts=attempts + 1, next_attempt_at=until))
+        claimed = dataclasses.replace(
+            entry, attempts=attempts + 1, next_attempt_at=until, status=DeliveryStatus.SENDING
+        )
+        self.update(claimed)
         return True
 
-    def update(self, entry: OutboxEntry) -> None:
+    def update(self, entry: OutboxEntry, *, expected_attempts: int | None = None) -> bool:
         for index, existing in enumerate(self._state.outbox):
             if existing.id == entry.id:
+                if expected_attempts is not None and existing.attempts != expected_attempts:
+                    return False
                 self._state.outbox[index] = entry
-                return
+                return True
         raise NotFoundError(f"no queued notification #{entry.id}", where="outbox")
 
 

@@ -102,7 +102,8 @@ def test_a_row_is_claimed_once_per_attempt(store: SqlStore) -> None:
     with store.unit_of_work() as uow:
         assert uow.outbox.claim(entry.id, attempts=0, until=lease) is False  # a second deliverer
         claimed = uow.outbox.get(entry.id)
-        assert (claimed.attempts, claimed.next_attempt_at) == (1, lease)
+        assert (claimed.status, claimed.attempts, claimed.next_attempt_at) == (S.SENDING, 1, lease)
+        assert uow.outbox.list_due(lease) == [claimed]  # due again if the deliverer died
         assert uow.outbox.list_due(T0) == []  # held by the lease
         uow.outbox.update(
             dataclasses.replace(
@@ -113,6 +114,9 @@ def test_a_row_is_claimed_once_per_attempt(store: SqlStore) -> None:
         done = uow.outbox.get(entry.id)
         assert (done.status, done.sent_at, done.title, done.body) == (S.SENT, T0, "T", "B")
         assert uow.outbox.claim(entry.id, attempts=1, until=lease) is False  # sent: closed
+        stale = dataclasses.replace(done, status=S.FAILED)
+        assert uow.outbox.update(stale, expected_attempts=0) is False  # someone claimed it since
+        assert uow.outbox.update(stale, expected_attempts=1) is True
 
 
 def test_listing_filters_by_status_subject_type_and_keeps_the_newest(store: SqlStore) -> None:

@@ -115,6 +115,7 @@ def test_sent_records_when_and_what() -> None:
         (S.DEAD, True, (S.PENDING, 0)),
         (S.SENT, True, None),
         (S.CANCELLED, True, None),
+        (S.SENDING, True, None),  # another deliverer holds it: hands off
     ],
 )
 def test_retry_makes_failed_rows_due_now_and_all_revives_dead_ones(

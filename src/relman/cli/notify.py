@@ -26,7 +26,13 @@ app = typer.Typer(
 )
 
 JSON_OPT = typer.Option("--json", help="Print JSON instead of text.")
-STATUS_STYLE = {"sent": "green", "pending": "cyan", "failed": "yellow", "dead": "red"}
+STATUS_STYLE = {
+    "sent": "green",
+    "pending": "cyan",
+    "sending": "cyan",
+    "failed": "yellow",
+    "dead": "red",
+}
 
 
 def _notifications(ctx: typer.Context) -> Notifications:
@@ -102,7 +108,8 @@ def _delivery_json(report: DeliveryReport) -> dict[str, Any]:
 
 @app.command("pending")
 def pending(ctx: typer.Context, as_json: Annotated[bool, JSON_OPT] = False) -> None:
-    """Notifications not delivered yet: pending (scheduled or due) and failed (will retry)."""
+    """Notifications not delivered yet: pending (scheduled or due), being sent, and failed
+    (will retry)."""
     from relman.services.notifications import list_pending
 
     n = _notifications(ctx)

@@ -3,12 +3,14 @@
 A notification is queued (a row per recipient and channel) in the same transaction as the
 event that causes it, and delivered after the commit. Delivery states:
 
-    pending ──send ok──> sent
-       │  └─send failed─> failed ──(next_attempt_at reached)──> send again ...
-       │                    └─ attempts == max_attempts, or a permanent error ─> dead
+    pending ──claimed──> sending ──ok──> sent
+       │                    └──error──> failed ──(next_attempt_at reached)──> sending ...
+       │                                   └─ attempts == max_attempts, or permanent ─> dead
        └─ superseded (an incident reminder nobody needs any more) ─> cancelled
 
-``relman notify retry`` makes failed rows due at once; ``--all`` also revives dead ones.
+A deliverer claims a row (``sending``) for a lease; if it dies mid-send the row is due again
+when the lease (its ``next_attempt_at``) runs out. ``relman notify retry`` makes failed rows
+due at once; ``--all`` also revives dead ones; neither touches a row being sent.
 Notification compliance (J-003 §1.2: 100%) = required notifications delivered on time ÷
 required notifications whose outcome is known (sent, dead, or past their deadline).
 """
@@ -26,6 +28,7 @@ from relman.domain.notifications import CHECKLIST_EVENTS, Notification, Stakehol
 
 class DeliveryStatus(StrEnum):
     PENDING = "pending"
+    SENDING = "sending"  # claimed by a deliverer until next_attempt_at (its lease)
     SENT = "sent"
     FAILED = "failed"
     DEAD = "dead"
@@ -33,11 +36,11 @@ class DeliveryStatus(StrEnum):
 
     @property
     def is_open(self) -> bool:
-        """Still to be delivered (pending or failed)."""
-        return self in (DeliveryStatus.PENDING, DeliveryStatus.FAILED)
+        """Still to be delivered (pending, being sent, or failed)."""
+        return self in OPEN_STATUSES
 
 
-OPEN_STATUSES = frozenset({DeliveryStatus.PENDING, DeliveryStatus.FAILED})
+OPEN_STATUSES = frozenset({DeliveryStatus.PENDING, DeliveryStatus.SENDING, DeliveryStatus.FAILED})
 
 
 @dataclass(frozen=True)

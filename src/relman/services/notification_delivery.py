@@ -123,8 +123,8 @@ def retry_notifications(
     with notifications.uow_factory() as uow:
         for row in uow.outbox.list(statuses=statuses):
             revived = decide_revived(row, at=now, include_dead=include_dead)
-            if revived is not None:
-                uow.outbox.update(revived)
+            if revived is not None:  # unless a deliverer claimed it since we read it
+                uow.outbox.update(revived, expected_attempts=row.attempts)
     return deliver_pending(notifications=notifications)
 
 
@@ -222,7 +222,7 @@ def _claim(rows: list[OutboxEntry], notifications: Notifications) -> list[Outbox
 
 
 def _with_attempt(row: OutboxEntry) -> OutboxEntry:
-    return dataclasses.replace(row, attempts=row.attempts + 1)
+    return dataclasses.replace(row, attempts=row.attempts + 1, status=DeliveryStatus.SENDING)
 
 
 def _send(group: _Group, notifications: Notifications) -> RelmanError | None:
@@ -260,7 +260,8 @@ def _record(
                     permanent=isinstance(error, PERMANENT_ERRORS),
                 )
                 (report.dead if done.status is DeliveryStatus.DEAD else report.failed).append(done)
-            uow.outbox.update(done)
+            # our claim still holds unless the lease ran out and another deliverer took it
+            uow.outbox.update(done, expected_attempts=done.attempts)
 
 
 def _notifier(notifications: Notifications, channel: str) -> Notifier:

@@ -95,11 +95,13 @@ class SqlOutboxRepo:
         result = self._conn.execute(
             sa.update(t)
             .where(t.c.id == entry_id, t.c.attempts == attempts, t.c.status.in_(_OPEN))
-            .values(attempts=attempts + 1, next_attempt_at=until)
+            .values(
+                attempts=attempts + 1, next_attempt_at=until, status=DeliveryStatus.SENDING.value
+            )
         )
         return int(result.rowcount) == 1
 
-    def update(self, entry: OutboxEntry) -> None:
+    def update(self, entry: OutboxEntry, *, expected_attempts: int | None = None) -> bool:
         if entry.id is None:
             raise ValueError("cannot update an outbox row that was never added")
         values = _values(entry)
@@ -115,9 +117,14 @@ class SqlOutboxRepo:
                 "body",
             )
         }
-        result = self._conn.execute(sa.update(t).where(t.c.id == entry.id).values(state))
+        query = sa.update(t).where(t.c.id == entry.id)
+        if expected_attempts is not None:
+            query = query.where(t.c.attempts == expected_attempts)
+        result = self._conn.execute(query.values(state))
         if result.rowcount == 0:
             self.get(entry.id)  # raises NotFoundError
+            return False
+        return True
 
     def _exists(self, entry: OutboxEntry) -> bool:
         query = sa.select(t.c.id).where(
