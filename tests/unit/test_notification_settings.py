@@ -47,6 +47,10 @@ def _load(text: str) -> None:
             "relman.toml:3 notifications.channels.email.url: expected an http:// or https:// URL",
         ),
         ('kind = "sms"', "notifications.channels.email: Input tag 'sms' found using 'kind'"),
+        (
+            'kind = "webhook"',
+            "notifications.channels.email: a webhook needs url = '...' or url_env",
+        ),
     ],
 )
 def test_channel_errors_name_the_line_and_the_key_as_written(channel: str, message: str) -> None:

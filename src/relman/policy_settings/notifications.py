@@ -21,7 +21,7 @@ from __future__ import annotations
 from datetime import time
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from relman.domain.notifications import EventKind, Stakeholder, StakeholderMatrix
 from relman.domain.outbox import NotificationPolicy, RetryPolicy
@@ -78,6 +78,12 @@ class WebhookChannelSettings(PolicyModel):
         if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError(f"expected an http:// or https:// URL, got {value!r}")
         return value
+
+    @model_validator(mode="after")
+    def _has_url(self) -> WebhookChannelSettings:
+        if not self.url and not self.url_env:
+            raise ValueError("a webhook needs url = '...' or url_env = 'RELMAN_...'")
+        return self
 
 
 class FeedChannelSettings(PolicyModel):
