@@ -108,8 +108,7 @@ def _delivery_json(report: DeliveryReport) -> dict[str, Any]:
 
 @app.command("pending")
 def pending(ctx: typer.Context, as_json: Annotated[bool, JSON_OPT] = False) -> None:
-    """Notifications not delivered yet: pending (scheduled or due), being sent, and failed
-    (will retry)."""
+    """Notifications not delivered yet: scheduled, due, being sent, or failed (retrying)."""
     from relman.services.notifications import list_pending
 
     n = _notifications(ctx)
@@ -177,8 +176,7 @@ def log(
 
 @app.command("due")
 def due(ctx: typer.Context, as_json: Annotated[bool, JSON_OPT] = False) -> None:
-    """Queue the scheduled notices now due (T-48h pre-release) and send everything due,
-    incident update reminders included. Run it every few minutes (cron, a server)."""
+    """Queue due scheduled notices (T-48h) and send everything due; run it every few minutes."""
     from relman.services.notification_delivery import run_due
 
     report = run_due(notifications=_notifications(ctx))
@@ -205,8 +203,7 @@ def test(
     channel: Annotated[str, typer.Option("--channel", help="A configured channel, e.g. email.")],
     to: Annotated[str, typer.Option("--to", help="A person id from [people], or an address.")],
 ) -> None:
-    """Send one test message over a channel (exit 12 when the channel fails, 3 when it is
-    not configured)."""
+    """Send one test message over a channel (exit 12: it failed, 3: not configured)."""
     from relman.services.notification_delivery import send_test
 
     target = send_test(notifications=_notifications(ctx), channel=channel, to=to)
@@ -228,8 +225,7 @@ def report_notifications(
     ] = False,
     as_json: Annotated[bool, JSON_OPT] = False,
 ) -> None:
-    """Notification compliance (J-003 §1.2, target 100%): required notifications delivered
-    on time ÷ required notifications due, with every miss listed."""
+    """Notification compliance (J-003 §1.2): on time ÷ required, with every miss listed."""
     from relman.services.notifications import report_compliance
 
     n = _notifications(ctx)
