@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from relman.domain.policy import ReleasePolicy
     from relman.ports import Clock, GitRepo, Notifier, StateStore, UnitOfWorkFactory
     from relman.services.calendar import Calendar, IcsWriter
+    from relman.services.deploy_runtime import Deployments
     from relman.services.flow import FlowGit
     from relman.services.flow_records import FlowRecords
     from relman.services.lifecycle import Lifecycle
@@ -267,6 +268,25 @@ class Services:
             clock=self.clock,
             promotion_order=tuple(s.promotion.order),
             open_notifications=lambda: self.notifications,
+        )
+
+    @cached_property
+    def deployments(self) -> Deployments:
+        """Environments, promotion, deployments and rollback (J-003 §6, §8, §9): targets,
+        switches and verification per environment (`relman.bootstrap_deployments`)."""
+        from relman.bootstrap_deployments import build_deployments
+        from relman.services.calendar import check_deployment_window
+
+        return build_deployments(
+            self.settings,
+            root=self.repo_path,
+            uow_factory=self.uow_factory,
+            policy=self.release_policy,
+            clock=self.clock,
+            open_notifications=lambda: self.notifications,
+            check_window=lambda release_id, env, rollback: check_deployment_window(
+                self.calendar, release_id=release_id, environment=env, rollback=rollback
+            ),
         )
 
     @cached_property

@@ -47,6 +47,7 @@ from relman.policy_settings import (
     j003_default,
 )
 from relman.policy_settings import defaults as j003
+from relman.policy_settings.deployments import DeploymentsSettings
 from relman.policy_settings.locate import describe_error, locate_key
 from relman.policy_settings.notifications import NotificationSettings
 from relman.policy_settings.verification import VerificationSettings
@@ -275,6 +276,9 @@ class Settings(_Model):
     # Smoke tests, health checks, monitoring, backups, migrations, rollback (J-003 §6.4, §8.5,
     # §9, §14; models in relman.policy_settings.verification; reference: docs/verification.md).
     verification: VerificationSettings = Field(default_factory=VerificationSettings)
+    # Strategies, required gates, canary weights, locks, artifacts (J-003 §6, §8;
+    # relman.policy_settings.deployments; reference: docs/deployments.md).
+    deployments: DeploymentsSettings = Field(default_factory=DeploymentsSettings)
 
 
 # --------------------------------------------------------------------------------------

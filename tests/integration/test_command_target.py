@@ -49,7 +49,7 @@ def test_a_failing_step_raises_with_the_output_tail(tmp_path: Path) -> None:
 
     err = info.value
     assert "step migrate of staging failed with exit code 3: fatal: chart not found" in err.message
-    assert err.where == "environments.staging.target.steps.migrate"
+    assert err.where == "deployments.environments.staging.target.steps.migrate"
     tail = err.details["output_tail"].splitlines()
     assert len(tail) == 40
     assert tail[-1] == "fatal: chart not found"
@@ -108,7 +108,7 @@ def _doc_configs() -> list[tuple[str, dict[str, dict[str, object]]]]:
     blocks = re.findall(r"```toml\n(.*?)```", doc, flags=re.S)
     out = []
     for block in blocks:
-        for env, table in tomllib.loads(block)["environments"].items():
+        for env, table in tomllib.loads(block)["deployments"]["environments"].items():
             out.append((env, table["target"]["steps"]))
     return out
 

@@ -14,6 +14,8 @@ from relman.cli import (
     changelog,
     checklist,
     db,
+    deploy,
+    env,
     evidence,
     flow,
     gate,
@@ -22,8 +24,10 @@ from relman.cli import (
     notes,
     notify,
     policy,
+    promote,
     release,
     report,
+    rollback,
     version,
 )
 from relman.cli._common import CliState, print_error
@@ -56,6 +60,10 @@ app.add_typer(policy.app, name="policy")
 app.command("init")(init.init)
 app.add_typer(notify.app, name="notify")
 app.add_typer(report.app, name="report")
+app.add_typer(env.app, name="env")
+app.add_typer(deploy.app, name="deploy")
+app.command("promote")(promote.promote)
+app.command("rollback")(rollback.rollback)
 
 
 def _print_version(value: bool) -> None:

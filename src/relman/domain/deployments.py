@@ -363,7 +363,7 @@ def _plan_direct(r: PlanRequest) -> DeploymentPlan:
         raise ConfigError(
             "a canary needs weighted routing, which needs nginx; install nginx or pick "
             "another strategy (the direct switch restarts in place)",
-            where=f"environments.{r.environment}.target.switch",
+            where=f"deployments.environments.{r.environment}.target.switch",
         )
     notice = (
         f"nginx is not in use on {r.environment}: the {r.strategy.value} deployment restarts "
@@ -393,7 +393,7 @@ def _plan_command(r: PlanRequest) -> DeploymentPlan:
     if "deploy" not in configured:
         raise ConfigError(
             f"the command target of {r.environment} has no deploy step",
-            where=f"environments.{r.environment}.target.steps.deploy",
+            where=f"deployments.environments.{r.environment}.target.steps.deploy",
         )
 
     def command(step: str, title: str) -> PlannedStep:

@@ -26,8 +26,9 @@ from relman.domain.compatibility import (
     decide_compatibility,
 )
 from relman.domain.deployment_records import Deployment
-from relman.domain.policy import ReleaseTypePolicy
-from relman.domain.releases import Release
+from relman.domain.lifecycle import compute_phase_order
+from relman.domain.policy import GatePolicy, ReleaseTypePolicy
+from relman.domain.releases import Phase, Release
 from relman.errors import BlockedError, ConflictError, NotFoundError
 
 HOTFIX = "hotfix"
@@ -237,3 +238,21 @@ def _human(delta: timedelta) -> str:
     hours, mins = divmod(rest, 60)
     parts = [f"{days}d" if days else "", f"{hours}h" if hours else "", f"{mins}m" if mins else ""]
     return "".join(parts) or "0m"
+
+
+def list_required_gates(
+    path: PromotionPath, environment: str, gates: Sequence[GatePolicy]
+) -> list[str]:
+    """The J-003 rule for the gates a release passes before it deploys to ``environment``:
+    none for the first environment (dev); every gate into TEST for the second (QA: G1, G2);
+    into DEPLOY for the one before production (staging: G1-G4); every gate up to VERIFY for
+    production (G1-G6, "All gates passed", §6.3)."""
+    order = list(path.order)
+    position = order.index(path.get(environment))
+    if position == 0:
+        return []
+    targets = (Phase.TEST, Phase.DEPLOY, Phase.VERIFY)
+    limit = targets[max(0, len(targets) - len(order) + position)]
+    return [
+        g.id for g in gates if compute_phase_order(Phase(g.to_phase)) <= compute_phase_order(limit)
+    ]

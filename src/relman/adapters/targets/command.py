@@ -71,7 +71,7 @@ class CommandTarget:
     def run_step(
         self, step: str, *, version: str, port: int | None = None, previous: str | None = None
     ) -> StepResult:
-        where = f"environments.{self._env}.target.steps.{step}"
+        where = f"deployments.environments.{self._env}.target.steps.{step}"
         spec = self.steps.get(step)
         if spec is None:
             configured = ", ".join(sorted(self.steps)) or "none"
@@ -160,7 +160,7 @@ def _substitute(part: str, values: Mapping[str, object], where: str) -> str:
 
 
 def _check_step(environment: str, name: str, step: CommandStep) -> None:
-    where = f"environments.{environment}.target.steps.{name}"
+    where = f"deployments.environments.{environment}.target.steps.{name}"
     if name not in STEPS:
         raise ConfigError(f"unknown step {name!r} (known: {', '.join(STEPS)})", where=where)
     if not step.argv or not step.argv[0]:
