@@ -226,8 +226,9 @@ def export(
         raise InvalidInputError("--windows needs --from and --to", where="--windows")
     first = _day(start, "--from") if start else date(1970, 1, 1)
     last = _day(end, "--to") if end else date(9998, 12, 31)
-    items = show_calendar(cal, start=first, end=last, environments=env or ())
-    items = [i for i in items if windows or i.kind != "window"]
+    items = show_calendar(
+        cal, start=first, end=last, environments=env or (), include_windows=windows
+    )
     text = svc.ics_writer.render(items, name=svc.settings.project.name, stamp=cal.clock.now())
     if output is None:
         typer.echo(text, nl=False)

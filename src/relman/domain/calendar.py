@@ -325,8 +325,10 @@ def plan_calendar(
     release_types: Mapping[str, ReleaseTypePolicy],
     environments: Sequence[str] | None = None,
     window_class: str = "standard",
+    include_windows: bool = True,
 ) -> list[CalendarItem]:
-    """Planned releases, window openings and freezes between ``start`` and ``end``, in order."""
+    """Planned releases, window openings (unless not wanted) and freezes between ``start`` and
+    ``end``, in order."""
     zone = windows.zone
     envs = list(environments) if environments else list(windows.environments)
     items: list[CalendarItem] = []
@@ -342,7 +344,7 @@ def plan_calendar(
         finish = p.slot.ends_at if p.slot else begin + timedelta(days=1)
         if begin < end and finish > start:
             items.append(_release_item(p, begin, finish))
-    for env in envs:
+    for env in envs if include_windows else ():
         if windows.find_environment(env) is None:
             continue
         for op in windows.list_openings(env, window_class=window_class, start=start, end=end):

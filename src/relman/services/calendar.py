@@ -40,6 +40,7 @@ from relman.domain.windows import (
     decide_deployment_slot,
     plan_override,
 )
+from relman.errors import InvalidInputError
 from relman.services.lifecycle import Tx, evaluate_gates, get_actor, load_recorded, read
 from relman.services.lifecycle import run_in_transaction as _run
 
@@ -66,6 +67,10 @@ class Calendar:
     clock: Clock
     promotion_order: tuple[str, ...] = ("dev", "qa", "staging", "prod")
     open_notifications: Callable[[], Notifications | None] = lambda: None
+
+
+MAX_WINDOW_DAYS = 731
+"""The longest range (days) whose window openings are listed."""
 
 
 @dataclass(frozen=True)
@@ -159,10 +164,17 @@ def show_calendar(
     start: date,
     end: date,
     environments: Sequence[str] = (),
+    include_windows: bool = True,
 ) -> list[CalendarItem]:
     """Planned releases, window openings and freezes from ``start`` to ``end`` (inclusive)."""
     for env in environments:
         cal.windows.find_environment(env)
+    if include_windows and (end - start).days > MAX_WINDOW_DAYS:
+        raise InvalidInputError(
+            f"{start} .. {end} is more than {MAX_WINDOW_DAYS} days of deployment windows: "
+            "choose a shorter range",
+            where="--to",
+        )
     schedule = read(cal.uow_factory, lambda uow: load_schedule(uow, cal))
     zone = cal.windows.zone
     return plan_calendar(
@@ -173,6 +185,7 @@ def show_calendar(
         entries=schedule.entries,
         release_types=cal.policy.release_types,
         environments=list(environments) or None,
+        include_windows=include_windows,
     )
 
 

@@ -1,0 +1,115 @@
+"""Support for the calendar and incident CLI tests: a repository with the J-003 people, the
+CLI run in-process, a fixed clock injected through `relman.bootstrap.build_services`, and the
+store on SQLite or PostgreSQL (the `database_url` fixture)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from relman.cli.main import main
+from relman.testing import FixedClock
+
+DHAKA = ZoneInfo("Asia/Dhaka")
+
+PEOPLE_TOML = """\
+[people.parvin]
+name = "Parvin Akter"
+email = "parvin@smartdairy.test"
+roles = ["project_manager"]
+
+[people.dipu]
+name = "Dipu Sarker"
+email = "dipu@smartdairy.test"
+roles = ["devops_lead"]
+
+[people.tanvir]
+name = "Tanvir Islam"
+email = "tanvir@smartdairy.test"
+roles = ["tech_lead"]
+
+[people.qamrul]
+name = "Qamrul Hasan"
+email = "qamrul@smartdairy.test"
+roles = ["qa_lead"]
+
+[people.popy]
+name = "Popy Rahman"
+email = "popy@smartdairy.test"
+roles = ["product_owner"]
+
+[people.rana]
+name = "Rana Ahmed"
+email = "rana@smartdairy.test"
+roles = ["release_manager"]
+
+[people.ikram]
+name = "Ikram Chowdhury"
+email = "ikram@smartdairy.test"
+roles = ["incident_commander"]
+
+[people.sara]
+name = "Sara Karim"
+email = "sara@smartdairy.test"
+roles = ["sre_lead"]
+
+[people.rahim]
+name = "Rahim Dev"
+email = "rahim@smartdairy.test"
+roles = ["developer"]
+"""
+
+
+def bdt(text: str) -> datetime:
+    """``"2026-03-31 10:00"`` in Asia/Dhaka."""
+    return datetime.fromisoformat(text).replace(tzinfo=DHAKA)
+
+
+class Cli:
+    """``relman -C REPO ...`` in-process: (exit code, stdout, stderr)."""
+
+    def __init__(self, repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        self.repo = repo
+        self.capsys = capsys
+
+    def __call__(self, *args: str) -> tuple[int, str, str]:
+        code = main(["-C", str(self.repo), *args])
+        captured = self.capsys.readouterr()
+        return code, captured.out, captured.err
+
+    def ok(self, *args: str) -> str:
+        code, out, err = self(*args)
+        assert code == 0, f"relman {' '.join(args)} -> {code}\n{out}\n{err}"
+        return out
+
+    def json(self, *args: str) -> Any:
+        return json.loads(self.ok(*args, "--json"))
+
+    def fails(self, code: int, *args: str) -> str:
+        got, out, err = self(*args)
+        assert got == code, f"relman {' '.join(args)} -> {got} (wanted {code})\n{out}\n{err}"
+        return out + err
+
+
+def use_clock(monkeypatch: pytest.MonkeyPatch, at: datetime) -> FixedClock:
+    """Every command of the test sees ``at`` as now (advance it to move time on)."""
+    from relman import bootstrap
+
+    clock = FixedClock(at)
+    real = bootstrap.build_services
+
+    def build(**kw: Any) -> Any:
+        kw.setdefault("clock", clock)
+        return real(**kw)
+
+    monkeypatch.setattr(bootstrap, "build_services", build)
+    return clock
+
+
+def use_store(monkeypatch: pytest.MonkeyPatch, database_url: str) -> None:
+    monkeypatch.setenv("RELMAN_DATABASE_URL", database_url)
