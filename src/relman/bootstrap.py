@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from relman.domain.policy import ReleasePolicy
     from relman.ports import Clock, GitRepo, Notifier, StateStore, UnitOfWorkFactory
     from relman.services.calendar import Calendar, IcsWriter
+    from relman.services.demo import DemoKit, DemoOptions
     from relman.services.deploy_runtime import Deployments
     from relman.services.flow import FlowGit
     from relman.services.flow_records import FlowRecords
@@ -362,3 +363,41 @@ def build_services(
     if settings is None:
         settings = load_settings(repo, config_file=config)
     return Services(settings=settings, repo_path=repo, overrides=dict(overrides))
+
+
+def build_demo(
+    *, root: Path, fresh: bool = False, keep: bool = False
+) -> tuple[DemoKit, DemoOptions]:
+    """Wire ``relman demo`` (relman.services.demo): its clock, mail and webhook sinks, host,
+    test tool chain and builder; the stages get real services from `build_services`."""
+    import os
+    import secrets
+
+    from relman.adapters.demo.builds import DemoBuilder
+    from relman.adapters.demo.clock import DemoClock
+    from relman.adapters.demo.host import LocalDemoHost, stop_processes
+    from relman.adapters.demo.sinks import SmtpSink, WebhookSink
+    from relman.adapters.demo.toolchain import DemoToolchain
+    from relman.adapters.processes import find_free_port
+    from relman.services.demo import DemoKit, DemoOptions
+    from relman.services.demo_policy import WEBHOOK_SECRET_ENV
+    from relman.services.demo_story import STORY_START
+
+    root = root.resolve()
+    clock = DemoClock(STORY_START)
+    mail, hooks = SmtpSink(root / "mail"), WebhookSink(root / "mail")
+    os.environ.setdefault(WEBHOOK_SECRET_ENV, secrets.token_hex(16))  # the sinks' secret
+    kit = DemoKit(
+        host=LocalDemoHost(),
+        clock=clock,
+        mail=mail,
+        webhooks=hooks,
+        toolchain=DemoToolchain(),
+        builder=DemoBuilder(),
+        open_services=lambda repo: build_services(repo=repo, clock=clock),
+        free_port=find_free_port,
+        stop_processes=stop_processes,
+        read_mail=mail.list_mail,
+        read_posts=hooks.list_posts,
+    )
+    return kit, DemoOptions(root=root, fresh=fresh, keep=keep)

@@ -14,6 +14,7 @@ from relman.cli import (
     changelog,
     checklist,
     db,
+    demo,
     deploy,
     env,
     evidence,
@@ -58,6 +59,7 @@ app.add_typer(calendar.app, name="calendar")
 app.command("changelog")(changelog.changelog)
 app.add_typer(policy.app, name="policy")
 app.command("init")(init.init)
+app.command("demo")(demo.demo)
 app.add_typer(notify.app, name="notify")
 app.add_typer(report.app, name="report")
 app.add_typer(env.app, name="env")
