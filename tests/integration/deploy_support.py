@@ -75,6 +75,7 @@ class Workspace:
     env: dict[str, str] = field(default_factory=dict)
     env_rules: dict[str, str] = field(default_factory=dict)  # extra keys per environment
     clock: ShiftedClock = field(default_factory=ShiftedClock)
+    db_envs: tuple[str, ...] = ("staging", "prod")  # environments that get ``dsn``
 
     def write_config(self, extra: str = "") -> None:
         self.extra_toml = extra
@@ -87,7 +88,7 @@ class Workspace:
             envs += f"{self.env_rules.get(env, '')}\n"
             envs += f"[deployments.environments.{env}.target]\npublic_port = {self.ports[env]}\n"
             envs += "start_timeout = 20\nstop_timeout = 5\n"
-            if self.dsn is not None and env in ("staging", "prod"):
+            if self.dsn is not None and env in self.db_envs:
                 envs += f'database_url = "{self.dsn}"\n'
             envs += "\n"
         return (
