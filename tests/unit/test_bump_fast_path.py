@@ -39,6 +39,7 @@ HEADERS = [
     "wip",
     'Revert "feat: a"',
     ' Revert "feat: a"',
+    'Reapply "feat: a"',
     "feat(x)(y): two scopes",
     "feat!!: double bang",
     "feat : space before colon",
@@ -159,7 +160,7 @@ def test_fast_path_gives_up_when_a_revert_names_a_skipped_commit() -> None:
 _TEXT = st.one_of(
     st.text(max_size=60),
     st.from_regex(
-        r"[ \n\r\t]{0,2}(Revert \"|[A-Za-z]{1,8})(\([a-z \n]{0,5}\))?!?:? ?[a-z ]{0,10}"
+        r"[ \n\r\t]{0,2}(Revert \"|Reapply \"|[A-Za-z]{1,8})(\([a-z \n]{0,5}\))?!?:? ?[a-z ]{0,10}"
         r"(\n\n(BREAKING[ -]CHANGE|breaking-change|Refs): ?[a-z0-9 ]{0,9})?",
         fullmatch=True,
     ),

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from relman.domain.commits import (
+    GIT_REVERT_RE,
     HEADER_RE,
     BumpDecision,
     Commit,
@@ -181,18 +182,14 @@ def _upper_bump(message: str, bumps: dict[str, int], breaking: int) -> tuple[int
     match = _LOOSE_HEADER.match(message)
     if match is not None:
         ctype, bang = match.group(1).lower(), match.group(2) is not None
-    elif message.startswith('Revert "'):
-        ctype, bang = "revert", False
-    elif message[:1].isalpha():
-        return 0, False  # the header is the first line and parse_commit refuses it
-    else:  # leading blank lines or spaces: find the header the way parse_commit does
+    else:  # not conventional at first sight: find the header the way parse_commit does
         header = message.lstrip().split("\n", 1)[0].split("\r", 1)[0].rstrip()
-        if header.startswith('Revert "'):
+        if GIT_REVERT_RE.match(header):
             ctype, bang = "revert", False
         else:
             full = HEADER_RE.match(header)
             if full is None:
-                return 0, False
+                return 0, False  # parse_commit refuses it: it never bumps
             ctype, bang = full.group("type").lower(), full.group("bang") is not None
     bump = bumps.get(ctype, 0)
     if (bang or "breaking" in message.lower()) and breaking > bump:
