@@ -29,9 +29,11 @@ if TYPE_CHECKING:
     from relman.services.deploy_runtime import Deployments
     from relman.services.flow import FlowGit
     from relman.services.flow_records import FlowRecords
+    from relman.services.incidents import Incidents
     from relman.services.lifecycle import Lifecycle
     from relman.services.notifications import Notifications
     from relman.services.release_notes import NotesRenderer, TextFiles
+    from relman.services.retrospectives import Retros
 
 
 @dataclass
@@ -296,6 +298,47 @@ class Services:
         from relman.adapters.ics import IcsCalendarWriter
 
         return IcsCalendarWriter(self.settings.windows.timezone)
+
+    @cached_property
+    def incidents(self) -> Incidents:
+        """Incidents and the emergency hotfix path (J-003 §13)."""
+        from relman.policy_settings.calendar import resolve_incident_policy
+        from relman.services.incidents import FlowTools, Incidents
+
+        s = self.settings
+        return Incidents(
+            lifecycle=self.lifecycle,
+            incident_policy=resolve_incident_policy(s.severities, s.emergency),
+            open_notifications=lambda: self.notifications,
+            open_flow=lambda: FlowTools(
+                self.git_flow, self.git, self.flow_policy, self.flow_records
+            ),
+        )
+
+    @cached_property
+    def retrospectives(self) -> Retros:
+        """Release retrospectives from the §14.4 template (J-003 §2.3, §14.4)."""
+        from relman.adapters.templates import JinjaNotesRenderer
+        from relman.policy_settings.calendar import resolve_incident_policy
+        from relman.services.retrospectives import Retros
+
+        s = self.settings
+        folder = s.notes.template_dir
+        return Retros(
+            uow_factory=self.uow_factory,
+            policy=self.release_policy,
+            incident_policy=resolve_incident_policy(s.severities, s.emergency),
+            clock=self.clock,
+            renderer=JinjaNotesRenderer(
+                self.repo_path / folder if folder else None,
+                package_folder="templates/retro",
+                what="retrospective template",
+                context_doc="docs/incidents.md",
+            ),
+            files=self.files,
+            timezone=s.windows.timezone,
+            product=s.project.name,
+        )
 
     @cached_property
     def notifiers(self) -> Mapping[str, Notifier]:

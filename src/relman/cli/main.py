@@ -20,6 +20,7 @@ from relman.cli import (
     evidence,
     flow,
     gate,
+    incident,
     init,
     lint,
     notes,
@@ -28,6 +29,7 @@ from relman.cli import (
     promote,
     release,
     report,
+    retro,
     rollback,
     version,
 )
@@ -56,6 +58,8 @@ app.add_typer(gate.app, name="gate")
 app.add_typer(evidence.app, name="evidence")
 app.add_typer(checklist.app, name="checklist")
 app.add_typer(calendar.app, name="calendar")
+app.add_typer(incident.app, name="incident")
+app.add_typer(retro.app, name="retro")
 app.command("changelog")(changelog.changelog)
 app.add_typer(policy.app, name="policy")
 app.command("init")(init.init)

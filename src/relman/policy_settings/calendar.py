@@ -32,7 +32,7 @@ Errors name the file, the line and the key path, like the policy file's.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -42,6 +42,7 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, ValidationError, field_validator
 
 from relman.domain.calendar import ScheduleEntry, infer_release_type
+from relman.domain.incidents import IncidentPolicy, Severity
 from relman.domain.window_policy import (
     DeploymentWindow,
     EnvironmentWindows,
@@ -56,6 +57,7 @@ from relman.policy_settings.models import (
     EmergencySettings,
     FreezeSettings,
     PolicyModel,
+    SeveritySettings,
     WindowSettings,
 )
 from relman.policy_settings.values import (
@@ -268,4 +270,22 @@ def _to_domain(model: CalendarFileSettings, *, path: Path, text: str, tz: str) -
         entries=tuple(entries),
         phases=tuple(phases),
         freezes=tuple(_freeze(f, source) for f in model.freezes),
+    )
+
+
+# --- incidents ------------------------------------------------------------------------------
+
+
+def resolve_incident_policy(
+    severities: Mapping[str, SeveritySettings], emergency: EmergencySettings
+) -> IncidentPolicy:
+    """``[severities]`` and ``[emergency]`` as the domain's IncidentPolicy (§13.1, §2.3)."""
+    return IncidentPolicy(
+        severities={
+            sid: Severity(id=sid, name=s.name, criteria=s.criteria, examples=tuple(s.examples))
+            for sid, s in severities.items()
+        },
+        hotfix_severities=tuple(emergency.hotfix_severities),
+        cab_roles=tuple(emergency.cab),
+        retrospective_within=parse_duration(emergency.retrospective_within),
     )

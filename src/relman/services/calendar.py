@@ -330,12 +330,17 @@ def _announce(cal: Calendar, tx: Tx, incident: Incident, o: EmergencyOverride) -
 def list_override_approvals(
     uow: UnitOfWork, cal: Calendar, release: Release
 ) -> tuple[OverrideApproval, ...]:
-    """The release's valid approvals by the roles that may approve an override."""
+    """The release's valid deployment approvals (sign-offs on the gates that need the release
+    type's approvers: G6 Production Ready) by the roles that may approve an override."""
     roles = set(cal.windows.override_roles)
+    gates = {g.id for g in cal.policy.gates if g.require_release_type_approvers}
     return tuple(
         OverrideApproval(s.person_id, s.role, s.at)
         for s in uow.signoffs.list(release.id)
-        if s.decision == "approve" and s.role in roles and is_signoff_valid(s, release)
+        if s.decision == "approve"
+        and s.gate in gates
+        and s.role in roles
+        and is_signoff_valid(s, release)
     )
 
 
