@@ -85,7 +85,14 @@ def test_an_emergency_hotfix_end_to_end_with_post_hoc_approval(
     assert hotfix_items["13.1-1"]["ticked_by"] == "relman"  # severity confirmed
     assert "P1 Critical" in hotfix_items["13.1-1"]["proof"]
     assert hotfix_items["13.1-2"]["ticked_by"] == "relman"  # emergency CAB notified
-    assert cli.json("notify", "pending")  # nothing is lost: queued until a channel takes it
+    story = cli.json("incident", "show", "INC-1")["updates"][1]["text"]
+    # §11.1 has no Incident Commander row: the CAB seat the matrix misses is named
+    assert "(CAB seats: tech_lead, devops_lead, qa_lead, product_owner)" in story
+    assert "not reached by the stakeholder matrix: incident_commander" in story
+    reminders = [r for r in cli.json("notify", "pending") if r["event"] == "incident_update_due"]
+    assert (
+        reminders[0]["due_at"] == "2026-03-31T04:30:00+00:00"
+    )  # 10:30 BDT: "next update in 30 min"
 
     # 2. the fix, on the hotfix branch; the release is re-bound to it
     repo_builder.commit("fix(payments): raise the gateway timeout", {"payments.py": "TIMEOUT=9\n"})

@@ -37,6 +37,7 @@ from relman.services.lifecycle import Lifecycle, Tx, get_actor, read, run_in_tra
 if TYPE_CHECKING:
     from relman.domain.flow import FlowPolicy
     from relman.domain.notifications import NotificationEvent
+    from relman.domain.outbox import OutboxEntry
     from relman.ports import GitRepo, UnitOfWork
     from relman.services.flow import FlowGit
     from relman.services.flow_records import FlowRecords
@@ -92,13 +93,27 @@ def run_incident_tx(inc: Incidents, actor: str, work: Callable[[Tx], T]) -> T:
     return run_in_transaction(uow_factory=lc.uow_factory, clock=lc.clock, actor=actor, work=work)
 
 
-def queue_event(inc: Incidents, tx: Tx, event: NotificationEvent) -> int:
+def queue_event(inc: Incidents, tx: Tx, event: NotificationEvent) -> list[OutboxEntry]:
+    """Queue ``event``'s notifications in this transaction; the rows queued."""
     notifications = inc.open_notifications()
     if notifications is None:
-        return 0
+        return []
     from relman.services.notifications import queue_notifications
 
-    return len(queue_notifications(tx.uow, event, notifications=notifications))
+    return queue_notifications(tx.uow, event, notifications=notifications)
+
+
+def describe_cab_notice(cab_roles: Sequence[str], queued: Sequence[OutboxEntry]) -> str:
+    """Which §13.1 CAB seats the emergency notifications reach (and which they do not)."""
+    reached = {row.role for row in queued}
+    seats = [r for r in cab_roles if r in reached]
+    missed = [r for r in cab_roles if r not in reached]
+    text = f"emergency CAB notified: {len(queued)} notifications queued"
+    if seats:
+        text += f" (CAB seats: {', '.join(seats)})"
+    if missed:
+        text += f"; not reached by the stakeholder matrix: {', '.join(missed)}"
+    return text
 
 
 def deliver_now(inc: Incidents) -> None:
@@ -159,15 +174,15 @@ def open_incident(
                 at=tx.at, impact=incident.description, release_id=release_id,
                 action="emergency CAB convened; hotfix path opened (J-003 §13.1)",
             )  # fmt: skip
-            notified = queue_event(inc, tx, event)
-            roles = ", ".join(inc.incident_policy.cab_roles) or "the emergency CAB"
+            queued = queue_event(inc, tx, event)
+            notified = len(queued)
             stories.append(
                 IncidentUpdate(
                     incident.id,
                     tx.at,
                     person.id,
                     "cab_notified",
-                    f"emergency CAB ({roles}) notified: {notified} notifications queued",
+                    describe_cab_notice(inc.incident_policy.cab_roles, queued),
                 )
             )
         add_stories(tx, stories)
