@@ -40,6 +40,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Protocol
 
+from relman.domain.reverts import drop_reverted
 from relman.domain.versions import Bump
 from relman.errors import ConfigError, InvalidCommitError
 
@@ -405,35 +406,6 @@ def compute_commit_bump(
         return bump
     ctype = policy.types.get(commit.type)
     return ctype.bump if ctype is not None else Bump.NONE
-
-
-def _same_sha(a: str, b: str) -> bool:
-    a, b = a.lower(), b.lower()
-    return min(len(a), len(b)) >= 7 and (a.startswith(b) or b.startswith(a))
-
-
-def drop_reverted(commits: Sequence[Commit]) -> list[Commit]:
-    """Remove every revert whose target is in ``commits``, together with its target.
-
-    The outermost revert goes first, so reverting a revert brings the original back.
-    """
-    alive = list(commits)
-    changed = True
-    while changed:
-        changed = False
-        for revert in alive:
-            if not (revert.is_revert and revert.reverts):
-                continue
-            target = next((c for c in alive if c.sha and _same_sha(c.sha, revert.reverts)), None)
-            reverted_itself = any(
-                r.is_revert and r.reverts and revert.sha and _same_sha(r.reverts, revert.sha)
-                for r in alive
-            )
-            if target is not None and target is not revert and not reverted_itself:
-                alive = [c for c in alive if c is not revert and c is not target]
-                changed = True
-                break
-    return alive
 
 
 def decide_bump(

@@ -25,9 +25,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
 
-from relman.domain.commits import Commit, CommitPolicy, drop_reverted
+from relman.domain.commits import Commit, CommitPolicy
 from relman.domain.dependencies import DependencyChange
 from relman.domain.notes_schema import SCHEMA_VERSION
+from relman.domain.reverts import drop_reverted
 from relman.domain.versions import Bump, Version
 from relman.errors import InvalidInputError
 
