@@ -25,7 +25,7 @@ from relman.domain.rollback import (
     list_health_triggers,
     list_threshold_triggers,
 )
-from relman.errors import ConflictError, IntegrationError, InvalidInputError, RelmanError
+from relman.errors import IntegrationError, InvalidInputError, RelmanError
 from relman.services.deploy_records import Run, add_events
 from relman.services.deploy_steps import RollbackNeeded, StepOutcome, find_live_instance
 
@@ -127,24 +127,31 @@ def _record_checks(run: Run, *, health_ok: bool, smoke_ok: bool) -> None:
 
 
 def _record_evidence(run: Run, junit_xml: str) -> None:
-    """The smoke report as ``junit`` evidence of the release (G5 in staging, G7 in prod)."""
-    from relman.services.evidence import add_evidence
+    """The smoke report as ``junit`` evidence of the release (shown with G5 in staging and G7
+    in prod). It is bound to no commit, so it never stands in for the unit tests that G2 and G3
+    judge; the gates see the smoke result through the ``smoke_passed:<env>`` event."""
+    from relman.domain.evidence import compute_digest, parse_evidence
+    from relman.domain.releases import Evidence
+    from relman.services.lifecycle import Tx, run_in_transaction
 
     dep = run.deployment
-    try:
-        added = add_evidence(
-            uow_factory=run.ctx.uow_factory,
-            policy=run.ctx.policy,
-            clock=run.ctx.clock,
-            release_id=dep.release_id,
-            kind="junit",
-            data=junit_xml.encode("utf-8"),
-            source=f"smoke:{dep.environment}:{dep.id}",
-            actor=dep.actor,
+    source = f"smoke:{dep.environment}:{dep.id}"
+    data = junit_xml.encode("utf-8")
+    summary = parse_evidence("junit", data, source=source)
+
+    def work(tx: Tx) -> int | None:
+        release = tx.uow.releases.get(dep.release_id)
+        if release.phase.is_terminal:
+            return None
+        stored = tx.uow.evidence.add(
+            Evidence(dep.release_id, "junit", summary, compute_digest(data), source, None, tx.at)
         )
-    except ConflictError:  # the release is closed or rolled back: nothing to attach it to
-        return
-    run.results["smoke_evidence"] = added.evidence.id
+        tx.record("evidence.add", dep.release_id, after={"evidence": stored, "smoke": True})
+        return stored.id
+
+    run.results["smoke_evidence"] = run_in_transaction(
+        uow_factory=run.ctx.uow_factory, clock=run.ctx.clock, actor=dep.actor, work=work
+    )
 
 
 def _judge(run: Run, triggers: list[RollbackTrigger], *, where: str) -> RollbackDecision | None:
