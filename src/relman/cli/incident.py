@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -44,6 +45,15 @@ def _incidents(ctx: typer.Context) -> Incidents:
 def incident_json(incident: Incident) -> dict[str, Any]:
     data: dict[str, Any] = view.to_json(incident)
     return data
+
+
+def _local(ctx: typer.Context, at: datetime) -> str:
+    """``2026-03-31 10:00 +06``: a stored (UTC) time in the policy's time zone."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(_common.services(ctx).settings.windows.timezone)
+    local = at.astimezone(zone)
+    return f"{local:%Y-%m-%d %H:%M} {local:%z}"[:-2]
 
 
 def _warn(lines: tuple[str, ...] | list[str]) -> None:
@@ -222,8 +232,8 @@ def show(
         )
         return
     console = view.out()
-    console.print(f"[bold]{i.id}[/] {i.severity} [{i.status}] {view.esc(i.title)}")
-    console.print(f"  opened by {view.esc(i.opened_by)} at {i.opened_at:%Y-%m-%d %H:%M}")
+    console.print(f"[bold]{i.id}[/] {i.severity} {view.esc(f'[{i.status}]')} {view.esc(i.title)}")
+    console.print(f"  opened by {view.esc(i.opened_by)} at {_local(ctx, i.opened_at)}")
     if details.affected:
         console.print(f"  affects: {view.esc(view.describe_release(details.affected))}")
     if details.hotfix:
@@ -233,10 +243,10 @@ def show(
     if i.root_cause:
         console.print(f"  root cause: {view.esc(i.root_cause)}")
     if i.closed_at:
-        console.print(f"  closed at {i.closed_at:%Y-%m-%d %H:%M}: {view.esc(i.resolution)}")
+        console.print(f"  closed at {_local(ctx, i.closed_at)}: {view.esc(i.resolution)}")
     grid = view.table("at", "who", "what", "")
     for u in details.updates:
-        grid.add_row(f"{u.at:%Y-%m-%d %H:%M}", view.esc(u.actor), u.kind, view.esc(u.text))
+        grid.add_row(_local(ctx, u.at), view.esc(u.actor), u.kind, view.esc(u.text))
     console.print(grid)
 
 
@@ -267,7 +277,7 @@ def list_(
             i.id,
             i.severity,
             i.status,
-            f"{i.opened_at:%Y-%m-%d %H:%M}",
+            _local(ctx, i.opened_at),
             i.release_id or "",
             i.hotfix_release_id or "",
             view.esc(i.title),

@@ -90,6 +90,9 @@ def list_(
     if not found:
         view.out().print("no overdue retrospectives" if overdue else "no retrospectives due")
         return
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(_common.services(ctx).settings.windows.timezone)
     grid = view.table("release", "version", "due", "state", "incidents")
     for d in found:
         if d.overdue:
@@ -98,9 +101,9 @@ def list_(
             state = "[yellow]due[/]"
         else:
             late = " (late)" if d.late else ""
-            state = f"[green]written {d.done_at:%Y-%m-%d %H:%M}[/]{late}"
+            state = f"[green]written {d.done_at.astimezone(zone):%Y-%m-%d %H:%M}[/]{late}"
         grid.add_row(
-            d.release_id, view.esc(d.version), f"{d.due_at:%Y-%m-%d %H:%M}", state,
+            d.release_id, view.esc(d.version), f"{d.due_at.astimezone(zone):%Y-%m-%d %H:%M}", state,
             ", ".join(d.incidents),
         )  # fmt: skip
     view.out().print(grid)

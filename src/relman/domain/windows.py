@@ -294,17 +294,19 @@ def compute_next_slot(
         )
     zone = windows.zone
     duration = windows.expected_duration if expected_duration is None else expected_duration
+    now = to_local(now, zone)
     constraints = [SlotConstraint("now", now, "now")]
     if lead_time:
-        at = release.created_at + lead_time
+        planned = to_local(release.created_at, zone)
         constraints.append(
             SlotConstraint(
                 "lead_time",
-                at,
-                f"planned {release.created_at:%Y-%m-%d} + {_days(lead_time)} minimum lead time",
+                planned + lead_time,
+                f"planned {planned:%Y-%m-%d} + {_days(lead_time)} minimum lead time",
             )
         )
-    testing = _testing_constraint(release, now, testing_period, testing_started_at)
+    started = to_local(testing_started_at, zone) if testing_started_at else None
+    testing = _testing_constraint(release, now, testing_period, started)
     if testing is not None:
         constraints.append(testing)
     binding = max(constraints, key=lambda c: c.earliest)

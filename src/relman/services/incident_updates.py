@@ -21,6 +21,7 @@ from relman.services.incidents import (
     queue_event,
     run_incident_tx,
     tick,
+    tick_delivered,
 )
 from relman.services.lifecycle import Tx, get_actor, read
 
@@ -75,6 +76,7 @@ def _tick_progress(tx: Tx, incident: Incident, *, root_cause: str | None = None)
         return
     if root_cause:
         tick(tx, release_id, "13.1-3", f"incident {incident.id}: root cause {root_cause.strip()}")
+    tick_delivered(tx, incident, release_id)
     if tx.uow.releases.get(release_id).deployed_at is not None:
         tick(tx, release_id, "13.1-11", f"incident {incident.id} updated after the deployment")
 

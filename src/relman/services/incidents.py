@@ -294,6 +294,7 @@ def _link(
             cab = [u for u in tx.uow.incidents.list_updates(saved.id) if u.kind == "cab_notified"]
             if cab:
                 tick(tx, release_id, "13.1-2", f"incident {saved.id}: {cab[-1].text}")
+            tick_delivered(tx, saved, release_id)
         return saved
 
     return run_incident_tx(inc, actor, work)
@@ -349,3 +350,12 @@ def tick(tx: Tx, release_id: str, item_id: str, proof: str) -> None:
     ticked = dataclasses.replace(item, ticked_by=AUTO_TICKER, ticked_at=tx.at, proof=proof)
     tx.uow.checklists.update(ticked)
     tx.record("checklist.auto_tick", release_id, before=item, after=ticked, actor=AUTO_TICKER)
+
+
+def tick_delivered(tx: Tx, incident: Incident, release_id: str) -> None:
+    """13.1-6 "Stakeholders notified" once every required emergency notification of the
+    incident was delivered (the outbox's own proof: `compute_notified_events`)."""
+    from relman.domain.outbox import compute_notified_events
+
+    if "notified:hotfix" in compute_notified_events(tx.uow.outbox.list(subject=incident.id)):
+        tick(tx, release_id, "13.1-6", f"emergency notifications of {incident.id} delivered")
