@@ -421,6 +421,7 @@ def build_demo(
     from relman.adapters.demo.host import LocalDemoHost, stop_processes
     from relman.adapters.demo.sinks import SmtpSink, WebhookSink
     from relman.adapters.demo.toolchain import DemoToolchain
+    from relman.adapters.demo.traffic import TrafficGenerator
     from relman.adapters.processes import find_free_port
     from relman.services.demo import DemoKit, DemoOptions
     from relman.services.demo_policy import WEBHOOK_SECRET_ENV
@@ -442,5 +443,6 @@ def build_demo(
         stop_processes=stop_processes,
         read_mail=mail.list_mail,
         read_posts=hooks.list_posts,
+        open_traffic=TrafficGenerator,
     )
     return kit, DemoOptions(root=root, fresh=fresh, keep=keep)

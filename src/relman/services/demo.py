@@ -79,6 +79,7 @@ class DemoKit:
     stop_processes: Callable[[Path], list[str]]
     read_mail: Callable[[], list[Any]]  # CapturedMail of the SMTP sink
     read_posts: Callable[[], list[dict[str, Any]]]  # webhook posts
+    open_traffic: Callable[[str], Any]  # base URL -> relman.adapters.demo.traffic generator
 
 
 @dataclass(frozen=True)

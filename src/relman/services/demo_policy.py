@@ -76,6 +76,10 @@ def build_demo_settings(workspace: Workspace, endpoints: Endpoints) -> Settings:
     verification = base["verification"]
     verification["monitoring"]["interval_seconds"] = INTERVAL_SECONDS
     verification["monitoring"]["observation_seconds"] = OBSERVATION_SECONDS
+    # The demo's own work (tests, builds, other environments) shares this host with the
+    # application: host CPU, memory and disk would judge the demo, not the app. The app's
+    # metrics (error rate, latency, logins, DB connections) are judged as J-003 says.
+    verification["monitoring"]["host_metrics"] = False
     verification["backup"]["dir"] = str(ws / "backups")
     verification["migrations"]["runner"] = "sample_app" if workspace.databases else "none"
     verification["health"]["database"] = bool(workspace.databases)
@@ -105,7 +109,7 @@ def _environment(workspace: Workspace, env: str, endpoints: Endpoints) -> dict[s
     return {
         "target": target,
         "analysis_seconds": ANALYSIS_SECONDS,
-        "observation_seconds": OBSERVATION_SECONDS,
+        "observation_seconds": OBSERVATION_SECONDS if env == "prod" else 1.0,
         "interval_seconds": INTERVAL_SECONDS,
     }
 

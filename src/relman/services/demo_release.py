@@ -47,7 +47,8 @@ def sign(ctx: DemoContext, svc: Any, release_id: str, gate: str, *, by: str, com
         gate_id=gate, actor=by, comment=comment,
     )  # fmt: skip
     state = "passed" if signed.gate.passed else f"still needs {len(signed.gate.unmet)}"
-    ctx.say(f"{by} ({signed.signoff.role}) signed {gate}: {gate} {state}")
+    late = " (post-hoc approval)" if signed.signoff.post_hoc else ""
+    ctx.say(f"{by} ({signed.signoff.role}) signed {gate}{late}: {gate} {state}")
     return bool(signed.gate.passed)
 
 

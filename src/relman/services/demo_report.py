@@ -98,6 +98,7 @@ def stage_env_status(ctx: DemoContext) -> None:
     svc = ctx.services()
     status = _env_status(svc)
     ctx.facts["environments"] = status
+    ctx.facts["versions"] = {env: info.get("version") for env, info in status.items()}
     for env, info in status.items():
         ctx.say(f"{env:8s} {info.get('version') or '-':20s} {info.get('health', '')}")
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from relman.services import demo_deploy as deploy
+from relman.services import demo_hotfix as hotfix
+from relman.services import demo_incident as incident
 from relman.services import demo_release as rel
 from relman.services import demo_report as report
 from relman.services.demo import Stage
@@ -27,10 +29,12 @@ def list_stages() -> list[Stage]:
               deploy.stage_prod, ("release-finish",)),
         Stage("verify", "G7 post-release verification, release closed", deploy.stage_verify,
               ("prod",)),
-        Stage("canary", "A bad canary, rolled back automatically", deploy.stage_canary,
+        Stage("patch", "Patch 1.2.1 through G1-G6, Dev, QA and Staging", incident.stage_patch,
               ("prod",)),
+        Stage("canary", "Canary of 1.2.1 in Prod under traffic: rolled back automatically",
+              incident.stage_canary, ("patch",)),
         Stage("incident", "P1 incident and a hotfix with post-hoc approval",
-              deploy.stage_incident, ("prod",)),
+              hotfix.stage_incident, ("prod",)),
         Stage("notes", "Release notes", report.stage_notes, always=True),
         Stage("notifications", "Notifications received by the SMTP sink",
               report.stage_notifications, ("workspace",), always=True),

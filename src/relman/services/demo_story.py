@@ -160,23 +160,6 @@ class _Story:
         return branch
 
 
-PYPROJECT = """\
-[project]
-name = "smart-dairy-portal"
-version = "0.1.0"
-description = "Smart Dairy Smart Portal + ERP (relman demo sample)"
-requires-python = ">=3.11"
-dependencies = ["psycopg[binary]>=3.1"]
-
-[tool.pytest.ini_options]
-testpaths = ["tests"]
-pythonpath = ["."]
-
-[tool.coverage.run]
-source = ["smart_dairy_app"]
-"""
-
-
 def write_history(
     writer: HistoryWriter, sources: StorySources, authors: Mapping[str, Author]
 ) -> StoryResult:
@@ -194,7 +177,7 @@ def write_history(
 
 
 def _foundation(s: _Story) -> None:
-    s.w.write("pyproject.toml", PYPROJECT)
+    s.asset("pyproject.toml")
     s.w.write("VERSION", "0.1.0\n")
     s.w.write("requirements.txt", "psycopg[binary]>=3.1\n")
     s.w.write(".gitignore", s.src.read_asset("gitignore"))
@@ -373,7 +356,8 @@ def _towards_1_2(s: _Story) -> None:
     )  # fmt: skip
     s.edit(
         "addons/smart_dairy_farm/models/milk_quality.py",
-        '    """0-100:', '    """Deprecated input: manual lab entry. 0-100:',
+        "    hygiene = ",
+        "    # manual lab entry is deprecated: scores come from the analyser\n    hygiene = ",
     )  # fmt: skip
     s.commit(
         "nusrat", at(2, 25, 12),

@@ -4,7 +4,8 @@ In a subprocess, in the sample repository's work tree (``PYTHONPATH`` = the repo
 
 1. ``python -m coverage run -m pytest --junitxml=junit.xml`` -> JUnit XML (and coverage data);
 2. ``python -m coverage xml`` -> Cobertura XML;
-3. ``python -m ruff check --output-format sarif`` -> SARIF 2.1.0 when ruff is installed; without
+3. ``python -m ruff check --output-format sarif`` (the repository's own ruff configuration) ->
+   SARIF 2.1.0 when ruff is installed; without
    ruff, `scan_sources` (an ``ast`` scan of the sources for dangerous calls, below) writes the
    SARIF and names itself as the tool (``relman-demo-scan``), so nobody mistakes it for ruff.
 
@@ -29,7 +30,6 @@ from typing import Any
 from relman.errors import ConfigError, IntegrationError
 
 SCANNER = "relman-demo-scan"
-RUFF_RULES = "E,F,W,B"
 _DANGEROUS = {
     "eval": "eval() runs arbitrary code",
     "exec": "exec() runs arbitrary code",
@@ -144,8 +144,8 @@ class DemoToolchain:
         target = out / "scan.sarif"
         if importlib.util.find_spec("ruff") is not None:
             argv = [
-                self.python, "-m", "ruff", "check", "--no-cache", "--select", RUFF_RULES,
-                "--output-format", "sarif", "--output-file", str(target), *paths,
+                self.python, "-m", "ruff", "check", "--no-cache", "--output-format", "sarif",
+                "--output-file", str(target), *paths,
             ]  # fmt: skip
             run = self._run("ruff", argv, repo, target)
             if run.exit_code in (0, 1) and target.is_file():
