@@ -445,4 +445,5 @@ def build_demo(
         read_posts=hooks.list_posts,
         open_traffic=TrafficGenerator,
     )
-    return kit, DemoOptions(root=root, fresh=fresh, keep=keep)
+    prefix = os.environ.get("RELMAN_DEMO_DB_PREFIX", "relman_demo")  # tests keep their own
+    return kit, DemoOptions(root=root, fresh=fresh, keep=keep, db_prefix=prefix)

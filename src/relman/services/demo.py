@@ -87,6 +87,7 @@ class DemoOptions:
     root: Path
     fresh: bool = False
     keep: bool = False
+    db_prefix: str = "relman_demo"  # databases <prefix>_dev ... (RELMAN_DEMO_DB_PREFIX)
 
 
 @dataclass

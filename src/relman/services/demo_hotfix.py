@@ -14,6 +14,7 @@ branch; the incident is closed with its resolution.
 from __future__ import annotations
 
 from datetime import timedelta
+from importlib.util import find_spec
 from typing import Any
 
 from relman.errors import BlockedError
@@ -29,21 +30,21 @@ COMMANDER = "imran"
 
 
 def _incidents(svc: Any) -> Any:
-    try:
-        return svc.incidents
-    except AttributeError:
+    modules = ("relman.services.incidents", "relman.services.incident_updates")
+    if any(find_spec(m) is None for m in modules) or not hasattr(type(svc), "incidents"):
         raise StageSkippedError(
             "incidents and the emergency hotfix path (relman incident) are not available in "
             "this relman"
-        ) from None
+        )
+    return svc.incidents
 
 
 def stage_incident(ctx: DemoContext) -> None:
-    from relman.services.incidents import open_incident
-
     ctx.at(at(3, 18, 9, 40))
     svc = ctx.services()
     inc = _incidents(svc)
+    from relman.services.incidents import open_incident
+
     opened = open_incident(
         inc, severity="P1", actor=COMMANDER, start_branch=True,
         title="B2B partners cannot confirm payments",

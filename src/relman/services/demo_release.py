@@ -113,9 +113,11 @@ def stage_workspace(ctx: DemoContext) -> None:
     """The folder, the repository's history, databases, sinks, the policy and the store."""
     kit = ctx.kit
     ctx.at(at(2, 28, 9, 0))
+    opts = ctx.options
     ws = create_workspace(
-        host=kit.host, root=ctx.options.root, fresh=ctx.options.fresh, now=kit.clock.now()
-    )
+        host=kit.host, root=opts.root, fresh=opts.fresh, now=kit.clock.now(),
+        db_prefix=opts.db_prefix,
+    )  # fmt: skip
     ctx.workspace = ws
     ctx.skipped.extend(ws.skipped)
     for line in ws.replaced:

@@ -39,6 +39,7 @@ from relman.services.demo_story import (
 MARKER = ".relman-demo.json"
 ENVIRONMENTS = ("dev", "qa", "staging", "prod")
 MAIL_DOMAIN = "smartdairy.test"  # RFC 2606: never a real mailbox
+DB_PREFIX = "relman_demo"
 
 FolderState = Literal["missing", "empty", "demo", "other"]
 
@@ -202,10 +203,13 @@ def prepare_folder(*, host: DemoHost, root: Path, fresh: bool, now: datetime) ->
 
 
 def create_databases(
-    databases: DemoDatabases, environments: Sequence[str] = (*ENVIRONMENTS, "ci")
+    databases: DemoDatabases,
+    environments: Sequence[str] = (*ENVIRONMENTS, "ci"),
+    *,
+    prefix: str = DB_PREFIX,
 ) -> tuple[dict[str, str], Skipped | None]:
-    """``relman_demo_<env>`` for each environment (and ``ci`` for the test run) when
-    PostgreSQL answers; otherwise none, and why."""
+    """``<prefix>_<env>`` (``relman_demo_dev`` ...) for each environment and ``ci`` (the test
+    run) when PostgreSQL answers; otherwise none, and why."""
     problem = databases.probe()
     if problem is not None:
         return {}, Skipped(
@@ -213,10 +217,12 @@ def create_databases(
             f"{problem}; the application keeps its data in memory, and the pre-migration "
             "backup and database migrations are skipped",
         )
-    return {env: databases.recreate(f"relman_demo_{env}") for env in environments}, None
+    return {env: databases.recreate(f"{prefix}_{env}") for env in environments}, None
 
 
-def create_workspace(*, host: DemoHost, root: Path, fresh: bool, now: datetime) -> Workspace:
+def create_workspace(
+    *, host: DemoHost, root: Path, fresh: bool, now: datetime, db_prefix: str = DB_PREFIX
+) -> Workspace:
     """Prepare the folder, write the repository's history, create the databases, find nginx.
 
     The policy file is written afterwards (`relman.services.demo_policy`): it names the ports
@@ -226,7 +232,7 @@ def create_workspace(*, host: DemoHost, root: Path, fresh: bool, now: datetime) 
     replaced = prepare_folder(host=host, root=root, fresh=fresh, now=now)
     workspace = Workspace(root=root, replaced=replaced)
     history = write_history(host.history_writer(workspace.repo), host.sources, list_authors())
-    databases, pg_skipped = create_databases(host.databases)
+    databases, pg_skipped = create_databases(host.databases, prefix=db_prefix)
     nginx = host.find_nginx()
     skipped = [] if pg_skipped is None else [pg_skipped]
     if nginx is None:
