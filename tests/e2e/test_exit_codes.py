@@ -44,7 +44,7 @@ def _tagged_repo(builder: RepoBuilder) -> Path:
     return builder.path
 
 
-Case = Callable[[RepoBuilder, Path], subprocess.CompletedProcess[str]]
+Case = Callable[["RepoBuilder", Path], "subprocess.CompletedProcess[str]"]
 
 
 def _ok(b: RepoBuilder, tmp: Path) -> subprocess.CompletedProcess[str]:
