@@ -70,12 +70,13 @@ _GIT_MERGE = re.compile(
 _BULLET = re.compile(r"^\s*(?:[*+-]\s+)?")
 
 
+@functools.lru_cache(maxsize=1024)
 def normalize_token(token: str) -> str:
     """Footer tokens compare case-insensitively; ``BREAKING CHANGE`` == ``BREAKING-CHANGE``."""
     return token.strip().lower().replace(" ", "-")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Footer:
     token: str
     value: str
@@ -85,7 +86,7 @@ class Footer:
         return normalize_token(self.token) in BREAKING_TOKENS
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Commit:
     """One parsed Conventional Commit."""
 
@@ -117,7 +118,7 @@ class Commit:
         return [f.value for f in self.footers if normalize_token(f.token) == wanted]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MessageParts:
     """A message split into header, body and footers, before any header validation."""
 
@@ -127,16 +128,25 @@ class MessageParts:
     lines: tuple[str, ...]  # every normalized line, header first
 
 
+def _normalize_lines(message: str) -> list[str]:
+    """The lines of :func:`normalize_message`."""
+    if "\r" in message:
+        message = message.replace("\r\n", "\n").replace("\r", "\n")
+    lines = [line.rstrip() for line in message.split("\n")]
+    if not lines[-1] or not lines[0]:
+        end = len(lines)
+        while end and not lines[end - 1]:
+            end -= 1
+        start = 0
+        while start < end and not lines[start]:
+            start += 1
+        lines = lines[start:end]
+    return lines
+
+
 def normalize_message(message: str) -> str:
     """LF line ends, no trailing whitespace, no leading/trailing blank lines."""
-    lines = [
-        line.rstrip() for line in message.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    ]
-    while lines and not lines[0]:
-        lines.pop(0)
-    while lines and not lines[-1]:
-        lines.pop()
-    return "\n".join(lines)
+    return "\n".join(_normalize_lines(message))
 
 
 def parse_footer_line(line: str) -> Footer | None:
@@ -150,7 +160,12 @@ def parse_footer_line(line: str) -> Footer | None:
 
 def split_message(message: str) -> MessageParts:
     """Split into header, body and footer block (see the module docstring for the rules)."""
-    lines = normalize_message(message).split("\n")
+    return _split_lines(_normalize_lines(message))
+
+
+def _split_lines(lines: list[str]) -> MessageParts:
+    if not lines:
+        lines = [""]
     paragraphs: list[list[str]] = []
     current: list[str] = []
     for line in lines[1:]:
@@ -161,35 +176,38 @@ def split_message(message: str) -> MessageParts:
             current = []
     if current:
         paragraphs.append(current)
+    match = _FOOTER.match
     start = len(paragraphs)
-    while start > 0 and parse_footer_line(paragraphs[start - 1][0]) is not None:
+    while start > 0 and match(paragraphs[start - 1][0]) is not None:
         start -= 1
-    for index, para in enumerate(paragraphs[:start]):
-        footer = parse_footer_line(para[0])
-        if footer is not None and footer.is_breaking:
+    for index in range(start):
+        found = match(paragraphs[index][0])
+        if found is not None and normalize_token(found.group("token")) in BREAKING_TOKENS:
             start = index
             break
-    body = "\n\n".join("\n".join(para) for para in paragraphs[:start])
-    return MessageParts(
-        header=lines[0],
-        body=body,
-        footers=tuple(_parse_footer_block(paragraphs[start:])),
-        lines=tuple(lines),
-    )
+    if start == 0:
+        body = ""
+    elif start == 1:
+        body = "\n".join(paragraphs[0])
+    else:
+        body = "\n\n".join("\n".join(para) for para in paragraphs[:start])
+    footers = _parse_footer_block(paragraphs[start:]) if start < len(paragraphs) else ()
+    return MessageParts(header=lines[0], body=body, footers=footers, lines=tuple(lines))
 
 
-def _parse_footer_block(paragraphs: list[list[str]]) -> list[Footer]:
+def _parse_footer_block(paragraphs: list[list[str]]) -> tuple[Footer, ...]:
     tokens: list[str] = []
     values: list[str] = []
+    match = _FOOTER.match
     for para in paragraphs:
         for number, line in enumerate(para):
-            footer = parse_footer_line(line)
-            if footer is not None:
-                tokens.append(footer.token)
-                values.append(footer.value)
+            found = match(line)
+            if found is not None:
+                tokens.append(found.group("token"))
+                values.append((found.group("hash") or found.group("value") or "").strip())
             else:  # a continuation of the previous value (blank lines kept as paragraph breaks)
                 values[-1] += ("\n\n" if number == 0 else "\n") + line.strip()
-    return [Footer(token, value.strip()) for token, value in zip(tokens, values, strict=True)]
+    return tuple(Footer(token, value.strip()) for token, value in zip(tokens, values, strict=True))
 
 
 @functools.lru_cache(maxsize=32)
@@ -209,7 +227,13 @@ def find_tickets(text: str, patterns: Sequence[str] = DEFAULT_TICKET_PATTERNS) -
     regex = _ticket_regex(tuple(patterns))
     if regex is None:
         return ()
-    return tuple(dict.fromkeys(m.group(0) for m in regex.finditer(text) if m.group(0)))
+    # findall gives the groups instead of the whole match when a pattern has groups
+    found = [m.group(0) for m in regex.finditer(text)] if regex.groups else regex.findall(text)
+    if not found:
+        return ()
+    if len(found) == 1:
+        return (found[0],) if found[0] else ()
+    return tuple(dict.fromkeys(t for t in found if t))
 
 
 def _invalid(sha: str, what: str, rule: str) -> InvalidCommitError:
@@ -223,7 +247,8 @@ def parse_commit(
     message: str, *, sha: str = "", ticket_patterns: Sequence[str] = DEFAULT_TICKET_PATTERNS
 ) -> Commit:
     """Parse one Conventional Commits message; InvalidCommitError names the broken rule."""
-    parts = split_message(message)
+    lines = _normalize_lines(message)
+    parts = _split_lines(lines)
     header = parts.header
     if not header:
         raise _invalid(sha, "message is empty", "message-empty")
@@ -240,7 +265,7 @@ def parse_commit(
         description = (match.group("desc") or "").strip()
         if not description:
             raise _invalid(sha, f"header {header!r} has an empty description", "subject-empty")
-    notes = tuple(f.value for f in parts.footers if f.is_breaking)
+    notes = tuple(f.value for f in parts.footers if f.is_breaking) if parts.footers else ()
     breaking = bang or bool(notes)
     if bang and not notes:
         notes = (description,)
@@ -257,7 +282,7 @@ def parse_commit(
         sha=sha,
         is_revert=is_revert,
         reverts=_find_reverted_sha(parts) if is_revert else None,
-        tickets=find_tickets("\n".join(parts.lines), ticket_patterns),
+        tickets=find_tickets("\n".join(lines), ticket_patterns),
     )
 
 

@@ -7,7 +7,6 @@ characters: the index below buckets commits by that prefix and every look-up is 
 
 from __future__ import annotations
 
-import functools
 import heapq
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -29,30 +28,31 @@ def _sha_key(sha: str | None) -> str | None:
 
 
 class _RevertIndex:
-    """The commits of a list by sha prefix, for :func:`drop_reverted` (positions stay valid)."""
+    """The reverts of a list and the commits they may name, by 7-char sha prefix."""
 
     def __init__(self, commits: Sequence[Commit]) -> None:
         self.commits = commits
-        self.alive = [True] * len(commits)
-        self.by_sha: dict[str, list[int]] = {}  # prefix -> positions of commits with that sha
+        self.dead: set[int] = set()  # positions removed so far
         self.by_target: dict[str, list[int]] = {}  # prefix -> positions of reverts naming it
-        self.positions: dict[int, list[int]] = {}  # id(commit) -> positions (a list may repeat one)
         for pos, commit in enumerate(commits):
-            self.positions.setdefault(id(commit), []).append(pos)
-            key = _sha_key(commit.sha)
-            if key is not None:
-                self.by_sha.setdefault(key, []).append(pos)
             if commit.is_revert and commit.reverts:
                 target = _sha_key(commit.reverts)
                 if target is not None:
                     self.by_target.setdefault(target, []).append(pos)
+        self.by_sha: dict[str, list[int]] = {}  # prefix -> positions of commits with that sha
+        if self.by_target:
+            for pos, commit in enumerate(commits):
+                key = commit.sha[:7].lower()
+                if key in self.by_target and len(key) == 7:
+                    self.by_sha.setdefault(key, []).append(pos)
+        self.reverts = frozenset(p for group in self.by_target.values() for p in group)
 
     def find_target(self, pos: int) -> int | None:
         """The first live commit the revert at ``pos`` names (None: none, or itself)."""
         revert = self.commits[pos]
         assert revert.reverts is not None
         for other in self.by_sha.get(_sha_key(revert.reverts) or "", ()):
-            if self.alive[other] and same_sha(self.commits[other].sha, revert.reverts):
+            if other not in self.dead and same_sha(self.commits[other].sha, revert.reverts):
                 return None if self.commits[other] is revert else other
         return None
 
@@ -60,23 +60,28 @@ class _RevertIndex:
         """Whether a live revert names the commit at ``pos``."""
         sha = self.commits[pos].sha
         reverts = self.by_target.get(_sha_key(sha) or "", ())
-        return any(self.alive[r] and same_sha(self.commits[r].reverts or "", sha) for r in reverts)
+        return any(
+            r not in self.dead and same_sha(self.commits[r].reverts or "", sha) for r in reverts
+        )
+
+    def _list_buckets(self, commit: Commit) -> list[int]:
+        """Positions that may hold ``commit``: its sha bucket and its revert bucket."""
+        return [
+            *self.by_sha.get(_sha_key(commit.sha) or "", ()),
+            *self.by_target.get(_sha_key(commit.reverts) or "", ()),
+        ]
 
     def remove(self, commit: Commit) -> None:
-        for pos in self.positions[id(commit)]:
-            self.alive[pos] = False
+        """Remove every position holding ``commit`` (a list may hold one object twice)."""
+        self.dead.update(p for p in self._list_buckets(commit) if self.commits[p] is commit)
 
     def list_related(self, commit: Commit) -> list[int]:
         """Reverts whose target or whose being reverted may change when ``commit`` goes."""
         related = list(self.by_target.get(_sha_key(commit.sha) or "", ()))
         if commit.is_revert and commit.reverts:
             named = self.by_sha.get(_sha_key(commit.reverts) or "", ())
-            related += [p for p in named if p in self.revert_positions]
+            related += [p for p in named if p in self.reverts]
         return related
-
-    @functools.cached_property
-    def revert_positions(self) -> frozenset[int]:
-        return frozenset(p for positions in self.by_target.values() for p in positions)
 
 
 def drop_reverted(commits: Sequence[Commit]) -> list[Commit]:
@@ -90,12 +95,10 @@ def drop_reverted(commits: Sequence[Commit]) -> list[Commit]:
     """
     commits = list(commits)
     index = _RevertIndex(commits)
-    if not index.by_target:
-        return commits
-    ready = sorted(index.revert_positions)  # a min-heap of positions to (re)check, in order
+    ready = sorted(index.reverts)  # a min-heap of positions to (re)check, in order
     while ready:
         pos = heapq.heappop(ready)
-        if not index.alive[pos] or index.is_reverted(pos):
+        if pos in index.dead or index.is_reverted(pos):
             continue  # rechecked (and pushed again) when what blocks it goes
         target = index.find_target(pos)
         if target is None:
@@ -104,6 +107,9 @@ def drop_reverted(commits: Sequence[Commit]) -> list[Commit]:
         index.remove(revert)
         index.remove(gone)
         for other in {*index.list_related(revert), *index.list_related(gone)}:
-            if index.alive[other]:
+            if other not in index.dead:
                 heapq.heappush(ready, other)
-    return [c for pos, c in enumerate(commits) if index.alive[pos]]
+    if not index.dead:
+        return commits
+    dead = index.dead
+    return [c for pos, c in enumerate(commits) if pos not in dead]
