@@ -8,9 +8,12 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from tests.conftest import RepoBuilder
+
+if TYPE_CHECKING:
+    from tests.conftest import RepoBuilder
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "exit-codes.md"
 
