@@ -419,6 +419,7 @@ def build_demo(
     from relman.adapters.demo.builds import DemoBuilder
     from relman.adapters.demo.clock import DemoClock
     from relman.adapters.demo.host import LocalDemoHost, stop_processes
+    from relman.adapters.demo.postgres import DEFAULT_ADMIN_URL, PgDemoDatabases
     from relman.adapters.demo.sinks import SmtpSink, WebhookSink
     from relman.adapters.demo.toolchain import DemoToolchain
     from relman.adapters.demo.traffic import TrafficGenerator
@@ -431,8 +432,15 @@ def build_demo(
     clock = DemoClock(STORY_START)
     mail, hooks = SmtpSink(root / "mail"), WebhookSink(root / "mail")
     os.environ.setdefault(WEBHOOK_SECRET_ENV, secrets.token_hex(16))  # the sinks' secret
+    # RELMAN_DEMO_POSTGRES: the server's maintenance database URL; RELMAN_DEMO_NGINX: an nginx
+    # executable, or "none" to run as on a machine without nginx (docs/demo.md).
+    nginx = os.environ.get("RELMAN_DEMO_NGINX", "auto")
+    host = LocalDemoHost(
+        databases=PgDemoDatabases(os.environ.get("RELMAN_DEMO_POSTGRES", DEFAULT_ADMIN_URL)),
+        nginx=None if nginx.strip().lower() == "none" else nginx,
+    )
     kit = DemoKit(
-        host=LocalDemoHost(),
+        host=host,
         clock=clock,
         mail=mail,
         webhooks=hooks,

@@ -132,12 +132,26 @@ def stage_staging(ctx: DemoContext) -> None:
     ctx.at(at(3, 3, 18, 5))
     svc = ctx.services()
     promote(ctx, svc, rid, "staging", detail=True)
-    rel.tick(ctx, svc, rid, "7.1.3-5", by="qamrul", note="P95 well under 3 s in staging")
+    rel.tick(
+        ctx,
+        svc,
+        rid,
+        "7.1.3-5",
+        by="qamrul",
+        note="staging smoke tests within their latency limits",
+    )
     rel.sign(ctx, svc, rid, "G5", by=DEVOPS, comment="staging validated, smoke tests green")
     refused(ctx, svc, rid, "prod")  # G6 not signed, testing period not over, no window
     ctx.at(at(3, 11, 16, 0))
     svc = ctx.services()
-    rel.tick(ctx, svc, rid, "7.1.4-3", by=DEVOPS, note="blue-green: blue stays warm")
+    rel.tick(
+        ctx,
+        svc,
+        rid,
+        "7.1.4-3",
+        by=DEVOPS,
+        note="the previous version stays installed for rollback",
+    )
     rel.tick(ctx, svc, rid, "7.1.4-4", by=DEVOPS, note="runbook updated")
     rel.sign(ctx, svc, rid, "G6", by="rana", comment="go")
     rel.sign(ctx, svc, rid, "G6", by="parvin", comment="approved for Saturday's window")

@@ -70,7 +70,7 @@ def stage_patch(ctx: DemoContext) -> None:
         versioning=svc.versioning_policy, link=link,
     )  # fmt: skip
     ctx.say(f"release start {outcome.plan.branch}")
-    rel.tick(ctx, svc, rid, "7.1.1-3", by="tanvir", note="Arif")
+    rel.tick(ctx, svc, rid, "7.1.1-3", by="tanvir", note="Arif on the patch")
     rel.tick(ctx, svc, rid, "7.1.1-4", by=DEVOPS, note="no schema change")
     rel.sign(ctx, svc, rid, "G1", by="parvin", comment="small patch")
     rel.advance(ctx, svc, rid)
@@ -93,11 +93,18 @@ def stage_patch(ctx: DemoContext) -> None:
     ctx.at(at(3, 15, 18, 5))
     svc = ctx.services()
     promote(ctx, svc, rid, "staging")
-    rel.tick(ctx, svc, rid, "7.1.3-5", by="qamrul", note="fast")
+    rel.tick(
+        ctx,
+        svc,
+        rid,
+        "7.1.3-5",
+        by="qamrul",
+        note="staging smoke tests within their latency limits",
+    )
     rel.sign(ctx, svc, rid, "G5", by=DEVOPS, comment="staging validated")
     ctx.at(at(3, 16, 10, 0))
     svc = ctx.services()
-    rel.tick(ctx, svc, rid, "7.1.4-3", by=DEVOPS, note="canary: 5% first")
+    rel.tick(ctx, svc, rid, "7.1.4-3", by=DEVOPS, note="canary at 5% first; rollback is automatic")
     rel.tick(ctx, svc, rid, "7.1.4-4", by=DEVOPS, note="runbook")
     rel.sign(ctx, svc, rid, "G6", by="rana", comment="go")
     rel.sign(ctx, svc, rid, "G6", by=DEVOPS, comment="approved (patch: DevOps Lead)")

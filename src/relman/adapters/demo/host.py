@@ -99,9 +99,11 @@ class LocalDemoHost:
         *,
         sources: PackagedSources | None = None,
         databases: PgDemoDatabases | None = None,
+        nginx: str | None = "auto",
     ) -> None:
         self._sources = sources or PackagedSources()
         self._databases = databases or PgDemoDatabases()
+        self._nginx = nginx  # "auto": find it; a path; None: run as if it were not installed
 
     @property
     def sources(self) -> PackagedSources:
@@ -137,7 +139,7 @@ class LocalDemoHost:
         return GitHistoryWriter(repo)
 
     def find_nginx(self) -> str | None:
-        return find_nginx()
+        return find_nginx() if self._nginx == "auto" else self._nginx
 
 
 def _previous_databases(root: Path) -> list[str]:
