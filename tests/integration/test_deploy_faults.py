@@ -247,6 +247,8 @@ def test_a_bad_version_is_rolled_back_automatically_under_load(ws: Workspace) ->
         ticked = {i.item_id for i in uow.checklists.list("R-2", checklist_id="9.4") if i.is_ticked}
     assert {"9.4-1", "9.4-3", "9.4-5", "9.4-6"} <= ticked
     assert {"rolled_back", "rolled_back:production"} <= ws.events("R-2")
+    told = {r[0] for r in ws.rows("SELECT event_type FROM notification_outbox WHERE subject='R-2'")}
+    assert {"deployment_started", "rollback"} <= told  # §11.2, routed by the §11.1 matrix
 
 
 def _walk(ws: Workspace, release_id: str, artifact: str) -> None:

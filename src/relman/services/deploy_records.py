@@ -62,6 +62,9 @@ class Run:
     progress: Progress = no_progress
     lock: EnvLock | None = None
     results: dict[str, Any] = field(default_factory=dict)
+    # metrics of the new version's slots scraped the moment they took traffic: the first
+    # monitoring window starts there, so detection takes at most about one interval
+    baselines: dict[str, Any] = field(default_factory=dict)
 
     @property
     def now(self) -> datetime:

@@ -15,7 +15,13 @@ from typing import TYPE_CHECKING
 from relman.domain.backups import require_verified_backup
 from relman.domain.deployments import StepKind
 from relman.domain.rollback import RollbackTrigger, Severity
-from relman.errors import ConfigError, IntegrationError, NotFoundError, RollbackFailedError
+from relman.errors import (
+    ConfigError,
+    IntegrationError,
+    NotFoundError,
+    RelmanError,
+    RollbackFailedError,
+)
 from relman.ports import Route
 from relman.services.deploy_records import Run, add_events
 
@@ -256,6 +262,7 @@ def _apply_routes(run: Run, raw: object) -> StepOutcome:
     routes = [Route(instances[s].addr, w, instances[s].version) for s, w in pairs]
     _switch(run).apply(routes)
     traffic = _note_traffic(run, [s for s, w in pairs if w > 0], instances)
+    _take_baselines(run, [s for s, w in pairs if w > 0], instances)
     shown = ", ".join(f"{s} ({instances[s].version}) {w}" for s, w in pairs) or "no route"
     return StepOutcome(f"routes: {shown}", data={"routes": [list(p) for p in pairs], **traffic})
 
@@ -269,6 +276,21 @@ def _note_traffic(
         run.results.setdefault("traffic_switched_at", at)
         return {"new_version_live_at": at}
     return {}
+
+
+def _take_baselines(run: Run, slots: Sequence[str], instances: Mapping[str, Instance]) -> None:
+    """Scrape the new version's slots as they take traffic (the start of the first window)."""
+    if run.runtime.open_metrics is None:
+        return
+    run.baselines["taken_at"] = run.ctx.monotonic()
+    for slot in slots:
+        if instances[slot].version != run.deployment.version:
+            continue
+        try:
+            url = run.runtime.instance_url(instances[slot])
+            run.baselines[slot] = run.runtime.open_metrics(url).scrape()
+        except RelmanError:  # the window then starts at its first scrape
+            continue
 
 
 def _command(run: Run, name: str) -> StepOutcome:

@@ -201,12 +201,19 @@ def _watch(run: Run, step: DeploymentStep) -> StepOutcome:
     sources = _sources(run, slots)
     if not sources or seconds <= 0:
         return StepOutcome("nothing to observe (no metrics source)")
-    previous: dict[str, MetricsSnapshot] = {name: src.scrape() for name, src in sources.items()}
+    taken = run.baselines.pop("taken_at", None)
+    previous: dict[str, MetricsSnapshot] = {
+        name: run.baselines.pop(name, None) or src.scrape() for name, src in sources.items()
+    }
     interval = rt.monitoring.interval_seconds
     started, windows, unstable = ctx.monotonic(), 0, False
+    # the first window ends one interval after the new version took traffic (not after the
+    # verification that ran in between), so detection takes about one interval
+    first = interval - (started - taken) if isinstance(taken, float) else interval
     measured: list[dict[str, Any]] = []
     while (remaining := seconds - (ctx.monotonic() - started)) > 0:
-        ctx.sleep(min(interval, remaining))
+        wait = min(max(first, 0.05) if windows == 0 else interval, remaining)
+        ctx.sleep(wait)
         triggers = _scrape_round(run, sources, previous, measured)
         windows += 1
         decision = _judge(run, triggers, where=step.title)
