@@ -183,6 +183,23 @@ def _references(s: Settings) -> Iterator[Reference]:
         for n, freeze in enumerate(s.windows.freezes)
         for e in freeze.environments
     )
+    yield from _deployment_references(s)
+
+
+def _deployment_references(s: Settings) -> Iterator[Reference]:
+    """``[deployments]``: environments, gates and release types it names."""
+    d = s.deployments
+    yield Reference("environment", d.production, "deployments.production")
+    yield from (
+        Reference("environment", e, "deployments.testing_environments")
+        for e in d.testing_environments
+    )
+    yield from (Reference("release type", t, f"deployments.strategies.{t}") for t in d.strategies)
+    for env, rules in d.environments.items():
+        yield Reference("environment", env, f"deployments.environments.{env}")
+        yield from (
+            Reference("gate", g, f"deployments.environments.{env}.gates") for g in rules.gates or ()
+        )
 
 
 def _window_slots(s: Settings) -> Iterator[WindowSlot]:
