@@ -52,11 +52,9 @@ def _drop_databases(prefix: str) -> None:
         return
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    workspace = tmp_path_factory.mktemp("demo") / "relman-demo"
+def _run_demo(workspace: Path, **extra_env: str) -> dict[str, Any]:
     prefix = f"relman_demo_t{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "RELMAN_DEMO_DB_PREFIX": prefix, "NO_COLOR": "1"}
+    env = {**os.environ, "RELMAN_DEMO_DB_PREFIX": prefix, "NO_COLOR": "1", **extra_env}
     env.pop("RELMAN_CONFIG", None)
     try:
         proc = subprocess.run(
@@ -70,8 +68,14 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Any:
     finally:
         _drop_databases(prefix)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
-    summary = json.loads(proc.stdout)
-    return workspace, summary
+    summary: dict[str, Any] = json.loads(proc.stdout)
+    return summary
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    workspace = tmp_path_factory.mktemp("demo") / "relman-demo"
+    return workspace, _run_demo(workspace)
 
 
 def _skipped(summary: dict[str, Any]) -> set[str]:
@@ -176,3 +180,27 @@ def test_nothing_is_left_running(demo: Any) -> None:
         assert not is_running(int(data["pid"]), data.get("start_ticks")), state
     for pid_file in Path(workspace / "targets").rglob("logs/nginx.pid"):
         assert not is_running(int(pid_file.read_text().strip())), pid_file
+
+
+def test_without_nginx_and_postgresql_it_says_what_it_skipped_and_completes(
+    tmp_path: Path,
+) -> None:
+    workspace = tmp_path / "relman-demo"
+    summary = _run_demo(
+        workspace,
+        RELMAN_DEMO_NGINX="none",
+        RELMAN_DEMO_POSTGRES="postgresql://nobody@127.0.0.1:1/postgres",
+    )
+    assert summary["ok"] is True
+    reasons = {s["feature"]: s["reason"] for s in summary["skipped"]}
+    assert "not reachable" in reasons["postgresql"]
+    assert "not zero-downtime" in reasons["nginx"]
+    canary = next(s for s in summary["stages"] if s["id"] == "canary")
+    assert (canary["status"], canary["reason"]) == (
+        "skipped",
+        "a canary needs weighted routes, which need nginx",
+    )
+    assert summary["databases"] == {}
+    assert summary["versions"] == dict.fromkeys(("dev", "qa", "staging", "prod"), HOTFIX)
+    assert summary["audit"]["ok"] is True
+    assert summary["notifications"]["emails_received"] > 0
