@@ -32,6 +32,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -296,6 +297,14 @@ def stop_everything(work: Path) -> None:
 START, END = "<!-- bench_deploy:start -->", "<!-- bench_deploy:end -->"
 
 
+def _wrap(line: str) -> str:
+    """Prose at 100 columns like the other docs (table rows stay on one line)."""
+    if line.startswith("|") or len(line) <= 100:
+        return line
+    indent = "  " if line.startswith("- ") else ""
+    return textwrap.fill(line, 100, subsequent_indent=indent, break_on_hyphens=False)
+
+
 def write_results(results: dict[str, Any]) -> None:
     bg, rows = results["blue_green"], results["rollbacks"]
     rollback_times = [r["rollback_seconds"] for r in rows]
@@ -338,6 +347,7 @@ def write_results(results: dict[str, Any]) -> None:
         "that breaches a critical threshold.",
         END,
     ]
+    lines = [_wrap(line) for line in lines]
     path = ROOT / "docs" / "benchmarks.md"
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
     section = "\n".join(lines) + "\n"
