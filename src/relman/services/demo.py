@@ -156,6 +156,7 @@ class Stage:
     run: Callable[[DemoContext], None]
     needs: tuple[str, ...] = ()
     always: bool = False  # report stages run whatever happened before
+    fatal: bool = False  # its error ends the demo (the workspace: nothing to show without it)
 
 
 StageListener = Callable[[str, StageResult], None]  # ("start" | "end", result)
@@ -182,9 +183,14 @@ def run_stages(
             except StageSkippedError as exc:
                 result.status, result.reason = "skipped", exc.message
             except RelmanError as exc:
+                if stage.fatal:
+                    raise
                 result.status, result.reason = "failed", str(exc)
                 if exc.hint:
                     result.lines.append(f"hint: {exc.hint}")
+            except Exception as exc:  # a bug: report it and go on to the report stages
+                result.status = "failed"
+                result.reason = f"internal error: {type(exc).__name__}: {exc}"
         result.seconds = time.monotonic() - started
         result.at = ctx.kit.clock.now().isoformat(timespec="seconds")
         done[stage.id] = result.status

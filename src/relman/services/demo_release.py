@@ -88,7 +88,8 @@ def run_tests(ctx: DemoContext, label: str) -> dict[str, Any]:
     tests = tools.run_tests(ws.repo, out, source="smart_dairy_app", env=_test_env(ctx))
     coverage = tools.write_coverage(ws.repo, out)
     sarif = tools.write_sarif(ws.repo, out, paths=["smart_dairy_app", "addons"])
-    ctx.say(f"pytest exit {tests.exit_code} in {tests.seconds:.1f}s: {tests.tail.splitlines()[-1]}")
+    last = tests.tail.splitlines()[-1] if tests.tail else "no output"
+    ctx.say(f"pytest exit {tests.exit_code} in {tests.seconds:.1f}s: {last}")
     ctx.say(f"SARIF by {sarif.tool}: {' '.join(a for a in sarif.argv[3:] if '/' not in a)}")
     runs = {"pytest": tests, "coverage": coverage, "sarif": sarif}
     ctx.facts.setdefault("evidence_runs", []).append(

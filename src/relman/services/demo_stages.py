@@ -13,7 +13,7 @@ from relman.services.demo import Stage
 def list_stages() -> list[Stage]:
     return [
         Stage("workspace", "Workspace: repository, databases, policy, people, mail sink",
-              rel.stage_workspace),
+              rel.stage_workspace, fatal=True),
         Stage("plan", "Plan a minor release (lead-time check)", rel.stage_plan, ("workspace",)),
         Stage("release-start", "Git Flow: relman flow release start", rel.stage_release_start,
               ("plan",)),
@@ -35,7 +35,7 @@ def list_stages() -> list[Stage]:
               incident.stage_canary, ("patch",)),
         Stage("incident", "P1 incident and a hotfix with post-hoc approval",
               hotfix.stage_incident, ("prod",)),
-        Stage("notes", "Release notes", report.stage_notes, always=True),
+        Stage("notes", "Release notes", report.stage_notes, ("workspace",), always=True),
         Stage("notifications", "Notifications received by the SMTP sink",
               report.stage_notifications, ("workspace",), always=True),
         Stage("env-status", "relman env status", report.stage_env_status, ("workspace",),
