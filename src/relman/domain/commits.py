@@ -164,8 +164,10 @@ def split_message(message: str) -> MessageParts:
 
 
 def _split_lines(lines: list[str]) -> MessageParts:
-    if not lines:
-        lines = [""]
+    if len(lines) <= 1:  # a header alone (most commits)
+        return MessageParts(
+            header=lines[0] if lines else "", body="", footers=(), lines=(*lines,) or ("",)
+        )
     paragraphs: list[list[str]] = []
     current: list[str] = []
     for line in lines[1:]:
@@ -177,11 +179,12 @@ def _split_lines(lines: list[str]) -> MessageParts:
     if current:
         paragraphs.append(current)
     match = _FOOTER.match
+    heads = [match(para[0]) for para in paragraphs]  # paragraphs that start like a footer
     start = len(paragraphs)
-    while start > 0 and match(paragraphs[start - 1][0]) is not None:
+    while start > 0 and heads[start - 1] is not None:
         start -= 1
     for index in range(start):
-        found = match(paragraphs[index][0])
+        found = heads[index]
         if found is not None and normalize_token(found.group("token")) in BREAKING_TOKENS:
             start = index
             break
@@ -191,17 +194,21 @@ def _split_lines(lines: list[str]) -> MessageParts:
         body = "\n".join(paragraphs[0])
     else:
         body = "\n\n".join("\n".join(para) for para in paragraphs[:start])
-    footers = _parse_footer_block(paragraphs[start:]) if start < len(paragraphs) else ()
+    footers = (
+        _parse_footer_block(paragraphs[start:], heads[start:]) if start < len(paragraphs) else ()
+    )
     return MessageParts(header=lines[0], body=body, footers=footers, lines=tuple(lines))
 
 
-def _parse_footer_block(paragraphs: list[list[str]]) -> tuple[Footer, ...]:
+def _parse_footer_block(
+    paragraphs: list[list[str]], heads: list[re.Match[str] | None]
+) -> tuple[Footer, ...]:
     tokens: list[str] = []
     values: list[str] = []
     match = _FOOTER.match
-    for para in paragraphs:
+    for para, head in zip(paragraphs, heads, strict=True):
         for number, line in enumerate(para):
-            found = match(line)
+            found = head if number == 0 else match(line)
             if found is not None:
                 tokens.append(found.group("token"))
                 values.append((found.group("hash") or found.group("value") or "").strip())
