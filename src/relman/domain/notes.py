@@ -225,12 +225,18 @@ def list_config_changes(
 def compute_notes_context(
     commits: Iterable[Commit], policy: CommitPolicy, notes: NotesPolicy, facts: NotesFacts
 ) -> dict[str, Any]:
-    """The template context of one release (see ``docs/release-notes.md`` for the schema)."""
+    """The template context of one release (see ``docs/release-notes.md`` for the schema).
+
+    One pass sorts the commits into their sections; only commits with footers are read for
+    footers, only breaking ones for breaking notes (100k commits must stay cheap).
+    """
     kept = drop_reverted(list(commits))
     severity = notes.default_severity
     title = format_title(
         notes.title, product=notes.product, version=facts.version, component=facts.component
     )
+    sections = _sort_into_sections(kept, policy)
+    with_footers = [c for c in kept if c.footers]
     return {
         "schema_version": SCHEMA_VERSION,
         "title": title,
@@ -242,17 +248,17 @@ def compute_notes_context(
         "release_date": facts.release_date,
         "range": {"from": facts.from_ref, "to": facts.to_ref, "commits": len(kept)},
         "summary": facts.summary,
-        "features": _features(kept, policy),
-        "enhancements": _enhancements(kept, policy),
-        "bug_fixes": _fixes(kept, policy, SECTION_FIXES, severity),
-        "security_fixes": _fixes(kept, policy, SECTION_SECURITY, severity),
-        "known_issues": _known_issues(kept),
+        "features": _features(sections.get(SECTION_FEATURES, [])),
+        "enhancements": _enhancements(sections.get(SECTION_ENHANCEMENTS, []), policy),
+        "bug_fixes": _fixes(sections.get(SECTION_FIXES, []), severity),
+        "security_fixes": _fixes(sections.get(SECTION_SECURITY, []), severity),
+        "known_issues": _known_issues(with_footers),
         "technical": {
             "migrations": list(facts.migrations),
             "breaking_changes": _breaking_changes(kept),
             "deprecations": [
                 {"description": text, **_ref(c)}
-                for c in kept
+                for c in with_footers
                 for text in c.footers_named("Deprecated")
             ],
             "config_changes": [
@@ -271,17 +277,28 @@ def compute_notes_context(
     }
 
 
-def _section(commit: Commit, policy: CommitPolicy) -> str | None:
-    spec = policy.types.get(commit.type)
-    return spec.section if spec is not None else None
+def _sort_into_sections(commits: Sequence[Commit], policy: CommitPolicy) -> dict[str, list[Commit]]:
+    """The commits of each notes section, in their original order."""
+    section_of = {name: spec.section for name, spec in policy.types.items() if spec.section}
+    sections: dict[str, list[Commit]] = {}
+    for c in commits:
+        section = section_of.get(c.type)
+        if section is not None:
+            sections.setdefault(section, []).append(c)
+    return sections
 
 
 def _ref(commit: Commit) -> dict[str, Any]:
     return {"sha": commit.sha, "short_sha": commit.sha[:SHORT_SHA], "tickets": list(commit.tickets)}
 
 
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+
+
 def _first_paragraph(body: str) -> str | None:
-    for para in re.split(r"\n\s*\n", body.strip()):
+    if not body:
+        return None
+    for para in _PARAGRAPH_BREAK.split(body.strip()):
         text = " ".join(line.strip() for line in para.splitlines() if line.strip())
         if text:
             return text
@@ -298,11 +315,9 @@ def scope_title(scope: str | None) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _features(commits: Sequence[Commit], policy: CommitPolicy) -> list[dict[str, Any]]:
+def _features(commits: Sequence[Commit]) -> list[dict[str, Any]]:
     groups: dict[str | None, list[dict[str, Any]]] = {}
     for c in commits:
-        if _section(c, policy) != SECTION_FEATURES:
-            continue
         item = {
             "description": c.description,
             **_ref(c),
@@ -317,8 +332,6 @@ def _features(commits: Sequence[Commit], policy: CommitPolicy) -> list[dict[str,
 def _enhancements(commits: Sequence[Commit], policy: CommitPolicy) -> list[dict[str, Any]]:
     out = []
     for c in commits:
-        if _section(c, policy) != SECTION_ENHANCEMENTS:
-            continue
         if c.type == "refactor" and not _is_yes(c.footer(policy.visible_refactor_footer)):
             continue  # internal refactors are not news to users
         out.append(
@@ -337,14 +350,10 @@ def _is_yes(value: str | None) -> bool:
     return value is not None and value.strip().lower() not in NO_VALUES
 
 
-def _fixes(
-    commits: Sequence[Commit], policy: CommitPolicy, section: str, default_severity: str
-) -> list[dict[str, Any]]:
+def _fixes(commits: Sequence[Commit], default_severity: str) -> list[dict[str, Any]]:
     out = []
     for c in commits:
-        if _section(c, policy) != section:
-            continue
-        severity = (c.footer("Severity") or "").strip()
+        severity = (c.footer("Severity") or "").strip() if c.footers else ""
         out.append(
             {
                 "ticket": ", ".join(c.tickets) or c.sha[:SHORT_SHA],
@@ -360,9 +369,12 @@ def _fixes(
 def _known_issues(commits: Sequence[Commit]) -> list[dict[str, Any]]:
     out = []
     for c in commits:
+        issues = c.footers_named("Known-Issue")
+        if not issues:
+            continue
         workarounds = c.footers_named("Workaround")
         fixes = c.footers_named("Planned-Fix")
-        for i, issue in enumerate(c.footers_named("Known-Issue")):
+        for i, issue in enumerate(issues):
             out.append(
                 {
                     "issue": issue,
