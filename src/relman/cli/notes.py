@@ -163,11 +163,12 @@ def notes(
         date=date,
     )
     context = load_context(svc, request, from_context)
-    text = rn.render_notes(renderer=svc.notes_renderer, context=context, fmt=fmt.lower())
+    chunks = rn.iter_notes_text(renderer=svc.notes_renderer, context=context, fmt=fmt.lower())
     if output is None:
-        sys.stdout.write(text)
+        for chunk in chunks:  # JSON of a long history: written as it is encoded
+            sys.stdout.write(chunk)
         return
-    rn.write_output(files=svc.files, path=output, text=text)
+    rn.write_output(files=svc.files, path=output, text="".join(chunks))
     _common.console().print(f"Release notes of {context['version']} written to {show_path(output)}")
 
 

@@ -16,7 +16,7 @@ writes through ``TextFiles`` (atomically); nothing is written when anything fail
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -47,6 +47,7 @@ from relman.domain.notes_schema import validate_notes_context
 from relman.domain.versions import Bump, Version
 from relman.errors import ConflictError, GitError, InvalidInputError
 from relman.ports import FileChange, GitRepo, TagRef
+from relman.services.json_text import iter_json_chunks
 from relman.services.versioning import SHALLOW_MESSAGE, compute_next
 
 FORMATS = ("md", "html", "json")
@@ -306,13 +307,22 @@ def _add_technical_facts(
 
 def render_notes(*, renderer: NotesRenderer, context: Mapping[str, Any], fmt: str) -> str:
     """The notes as Markdown, HTML or the JSON context itself."""
+    return "".join(iter_notes_text(renderer=renderer, context=context, fmt=fmt))
+
+
+def iter_notes_text(
+    *, renderer: NotesRenderer, context: Mapping[str, Any], fmt: str
+) -> Iterator[str]:
+    """:func:`render_notes` in chunks: the JSON of a long history is never one big string."""
     if fmt == "json":
-        return json.dumps(context, indent=2, ensure_ascii=False) + "\n"
+        yield from iter_json_chunks(context)
+        yield "\n"
+        return
     if fmt not in TEMPLATES:
         raise InvalidInputError(
             f"unknown format {fmt!r}: expected one of {', '.join(FORMATS)}", where="--format"
         )
-    return renderer.render(TEMPLATES[fmt], context)
+    yield renderer.render(TEMPLATES[fmt], context)
 
 
 def load_notes_context(*, files: TextFiles, path: Path) -> dict[str, Any]:
