@@ -47,6 +47,7 @@ from relman.domain.notes_schema import validate_notes_context
 from relman.domain.versions import Bump, Version
 from relman.errors import ConflictError, GitError, InvalidInputError
 from relman.ports import FileChange, GitRepo, TagRef
+from relman.services.git_memo import RememberedTags
 from relman.services.json_text import iter_json_chunks
 from relman.services.versioning import SHALLOW_MESSAGE, compute_next
 
@@ -120,6 +121,7 @@ def build_notes_context(
     technical: bool = True,
 ) -> NotesResult:
     """The template context of one release; ``technical=False`` skips the file diffs."""
+    git = RememberedTags(git)  # the tags merged into --to are listed twice (range, version)
     warnings: list[str] = []
     comp = versioning.get_component(request.component)
     to_sha = git.resolve(request.to_ref)
