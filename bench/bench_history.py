@@ -236,7 +236,11 @@ def measure_interleaved(cases: list[tuple[str, list[str]]], cwd: Path, runs: int
 
 
 def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RELMAN_")}
+    # relman as installed: pip compiles the bytecode at install time, and a first run of an
+    # editable install writes it. With PYTHONDONTWRITEBYTECODE (set in some CI/sandbox
+    # shells) every run would compile relman's modules from source again (~0.1 s a command).
+    drop = ("RELMAN_", "PYTHONDONTWRITEBYTECODE")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
     env["GIT_CONFIG_NOSYSTEM"] = "1"
     return env
 
@@ -342,6 +346,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     info = machine()
     print("Machine: " + ", ".join(f"{k}={v}" for k, v in info.items()))
+    print("Load average at start: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     notes = not args.skip_notes and has_command("notes") and "--format" in _help("notes")
     if not notes and not args.skip_notes:
         print("note: `relman notes --format json` is not available yet: skipped")
@@ -361,6 +366,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"| {r.peak_rss_mb:.0f} | {r.status} |"
         )
     _print_ratios(rows)
+    print("Load average at end: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     (WORK / "results.json").write_text(
         json.dumps(
             {"machine": info, "rows": [{"commits": c, **r.__dict__} for c, r in rows]}, indent=2
