@@ -19,14 +19,15 @@ Secrets are never read from the file: only the *names* of environment variables 
 from __future__ import annotations
 
 from datetime import time
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from relman.domain.notifications import EventKind, Stakeholder, StakeholderMatrix
-from relman.domain.outbox import NotificationPolicy, RetryPolicy
 from relman.policy_settings.models import CommunicationSettings, PolicyModel, j003_default
 from relman.policy_settings.values import ClockTime, Duration, parse_clock, parse_duration
+
+if TYPE_CHECKING:
+    from relman.domain.outbox import NotificationPolicy
 
 Kind = Literal["release_notification", "deployment_window", "post_release", "emergency"]
 _ENV_NAME = r"^[A-Z_][A-Z0-9_]*$"
@@ -155,6 +156,9 @@ def resolve_notification_policy(
     compliance_target: float = 100.0,
 ) -> NotificationPolicy:
     """``[communication]`` + ``[notifications]`` as the domain's NotificationPolicy."""
+    from relman.domain.notifications import EventKind, Stakeholder, StakeholderMatrix
+    from relman.domain.outbox import NotificationPolicy, RetryPolicy
+
     stakeholders = {
         role: Stakeholder(
             role=role,
