@@ -8,36 +8,181 @@ from typing import Annotated
 
 import typer
 
-from relman.cli import (
-    audit,
-    calendar,
-    changelog,
-    checklist,
-    db,
-    demo,
-    deploy,
-    env,
-    evidence,
-    flow,
-    gate,
-    incident,
-    init,
-    lint,
-    notes,
-    notify,
-    policy,
-    promote,
-    release,
-    report,
-    retro,
-    rollback,
-    version,
-)
 from relman.cli._common import CliState, print_error
+from relman.cli._lazy import LazyCommand, LazyGroup
 from relman.errors import EXIT_USAGE, RelmanError
+
+# Every command of `relman`, in the order `relman --help` lists them (single commands first,
+# then command groups). A command module is imported only when its command runs (or shows its
+# own help), so `relman --help` and every command pay for one module, not all of them.
+# Add a command here, not with app.add_typer(): tests/e2e/test_cli_registry.py checks that
+# every module of relman.cli is listed and that the help here is the module's own.
+COMMANDS: tuple[LazyCommand, ...] = (
+    LazyCommand(
+        "changelog",
+        "relman.cli.changelog",
+        "changelog",
+        "Write or update CHANGELOG.md: one section per release, newest first.",
+    ),
+    LazyCommand(
+        "init",
+        "relman.cli.init",
+        "init",
+        "Write the J-003 release policy (relman's built-in default) as a commented relman.toml.",
+    ),
+    LazyCommand(
+        "demo",
+        "relman.cli.demo",
+        "demo",
+        "Run a release through the whole J-003 plan: plan, Git Flow, gates G1-G7 with real "
+        "test\n"
+        "evidence, promotion Dev -> QA -> Staging -> Prod in simulated windows, blue-green "
+        "with a\n"
+        "backup, a bad canary rolled back, a P1 hotfix; then notes, notifications, status, "
+        "audit.",
+    ),
+    LazyCommand(
+        "promote",
+        "relman.cli.promote",
+        "promote",
+        "Promote a release's build to the next environment: no skipping, the same build, the\n"
+        "required gates, the testing period (§2) and the compatibility matrix (§4.4); then "
+        "deploy.",
+    ),
+    LazyCommand(
+        "rollback",
+        "relman.cli.rollback",
+        "rollback",
+        "Switch traffic back to the kept previous version, roll the database back (reverse\n"
+        "migration, else the pre-migration backup), and record the time it took.",
+    ),
+    LazyCommand(
+        "version",
+        "relman.cli.version",
+        "app",
+        "Parse, compare and bump versions; compute the next version from git.",
+    ),
+    LazyCommand(
+        "lint",
+        "relman.cli.lint",
+        "app",
+        "Lint commit messages, commit ranges and branch names.",
+    ),
+    LazyCommand(
+        "notes",
+        "relman.cli.notes",
+        "app",
+        "Release notes (J-003 §10).",
+    ),
+    LazyCommand(
+        "flow",
+        "relman.cli.flow",
+        "app",
+        "Git Flow (J-003 §5): feature, bugfix, release and hotfix branches with version "
+        "bumps, tags and release notes. A failed step restores every branch and the working "
+        "tree.",
+    ),
+    LazyCommand(
+        "db",
+        "relman.cli.db",
+        "app",
+        "The state store: releases, sign-offs, evidence and the audit log. SQLite in "
+        ".relman/relman.db, or the database named by RELMAN_DATABASE_URL.",
+    ),
+    LazyCommand(
+        "audit",
+        "relman.cli.audit",
+        "app",
+        "Verify and export the hash-chained audit log of every change.",
+    ),
+    LazyCommand(
+        "release",
+        "relman.cli.release",
+        "app",
+        "Release records: plan (J-003 §2), then PLAN -> BUILD -> TEST -> DEPLOY -> VERIFY -> "
+        "CLOSED through gates G1-G7.",
+    ),
+    LazyCommand(
+        "gate",
+        "relman.cli.gate",
+        "app",
+        "Gates G1-G7 (J-003 §3.3): criteria met/unmet/waived, sign-offs by the right people.",
+    ),
+    LazyCommand(
+        "evidence",
+        "relman.cli.evidence",
+        "app",
+        "Evidence for gates G2/G3: JUnit XML, Cobertura XML (coverage xml), SARIF 2.1.0, CI "
+        "status.",
+    ),
+    LazyCommand(
+        "checklist",
+        "relman.cli.checklist",
+        "app",
+        "Release checklists: show them, tick items (proven items tick themselves).",
+    ),
+    LazyCommand(
+        "calendar",
+        "relman.cli.calendar",
+        "app",
+        "Release calendar (J-003 §12): planned releases, deployment windows, freezes, "
+        "conflicts, the next legal slot and emergency overrides.",
+    ),
+    LazyCommand(
+        "incident",
+        "relman.cli.incident",
+        "app",
+        "Incidents (J-003 §13): severity P1-P4; P1/P2 open the hotfix path (emergency CAB, "
+        "hotfix release and branch, deployment any time with approval or post hoc).",
+    ),
+    LazyCommand(
+        "retro",
+        "relman.cli.retro",
+        "app",
+        "Release retrospectives (J-003 §14.4); a hotfix owes one within 48 hours (§2.3).",
+    ),
+    LazyCommand(
+        "policy",
+        "relman.cli.policy",
+        "app",
+        "Validate, show and lint the release policy (relman.toml).",
+    ),
+    LazyCommand(
+        "notify",
+        "relman.cli.notify",
+        "app",
+        "Stakeholder notifications (J-003 §11): queued with their event in the store, "
+        "delivered with retries over email, Slack, signed webhooks and the status-page feed.",
+    ),
+    LazyCommand(
+        "report",
+        "relman.cli.report",
+        "app",
+        "Reports on the J-003 §1.2 objectives (notification compliance ...).",
+    ),
+    LazyCommand(
+        "env",
+        "relman.cli.env",
+        "app",
+        "Environments (J-003 §6): dev, qa, staging, prod.",
+    ),
+    LazyCommand(
+        "deploy",
+        "relman.cli.deploy",
+        "app",
+        "Deployments (J-003 §8): `relman deploy RELEASE --env ENV [--strategy S] [--dry-run]` "
+        "runs one; resume, list and show them.",
+    ),
+)
+
+
+class RelmanGroup(LazyGroup):
+    lazy_commands = COMMANDS
+
 
 app = typer.Typer(
     name="relman",
+    cls=RelmanGroup,
     help=(
         "Release management that runs the whole written plan (J-003) from one policy file:\n\n"
         "versions, Conventional Commits, release notes, gates, promotion, deployments, rollback."
@@ -47,29 +192,6 @@ app = typer.Typer(
     rich_markup_mode="rich",
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-app.add_typer(version.app, name="version")
-app.add_typer(lint.app, name="lint")
-app.add_typer(notes.app, name="notes")
-app.add_typer(flow.app, name="flow")
-app.add_typer(db.app, name="db")
-app.add_typer(audit.app, name="audit")
-app.add_typer(release.app, name="release")
-app.add_typer(gate.app, name="gate")
-app.add_typer(evidence.app, name="evidence")
-app.add_typer(checklist.app, name="checklist")
-app.add_typer(calendar.app, name="calendar")
-app.add_typer(incident.app, name="incident")
-app.add_typer(retro.app, name="retro")
-app.command("changelog")(changelog.changelog)
-app.add_typer(policy.app, name="policy")
-app.command("init")(init.init)
-app.command("demo")(demo.demo)
-app.add_typer(notify.app, name="notify")
-app.add_typer(report.app, name="report")
-app.add_typer(env.app, name="env")
-app.add_typer(deploy.app, name="deploy")
-app.command("promote")(promote.promote)
-app.command("rollback")(rollback.rollback)
 
 
 def _print_version(value: bool) -> None:
