@@ -21,10 +21,10 @@ app = typer.Typer(
     ),
     no_args_is_help=True,
 )
-feature_app = typer.Typer(help="feature/[module]-[description] branches from develop.")
-bugfix_app = typer.Typer(help="bugfix/[ticket]-[description] branches from develop.")
-release_app = typer.Typer(help="release/[version] branches: bump, notes, tag, merge back.")
-hotfix_app = typer.Typer(help="hotfix/[description] branches from the latest production tag.")
+feature_app = typer.Typer(help="feature/\\[module]-\\[description] branches from develop.")
+bugfix_app = typer.Typer(help="bugfix/\\[ticket]-\\[description] branches from develop.")
+release_app = typer.Typer(help="release/\\[version] branches: bump, notes, tag, merge back.")
+hotfix_app = typer.Typer(help="hotfix/\\[description] branches from the latest production tag.")
 app.add_typer(feature_app, name="feature", no_args_is_help=True)
 app.add_typer(bugfix_app, name="bugfix", no_args_is_help=True)
 app.add_typer(release_app, name="release", no_args_is_help=True)
@@ -95,7 +95,7 @@ def init(
         bool,
         typer.Option(
             "--record/--no-record",
-            help="Commit a [flow] table with the branch names to the policy file (on develop).",
+            help="Commit a \\[flow] table with the branch names to the policy file (on develop).",
         ),
     ] = True,
     dry_run: Annotated[bool, _DRY_RUN] = False,
@@ -188,7 +188,9 @@ def _finish_branch(
 @feature_app.command("start")
 def feature_start(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="[module]-[description], e.g. farm-milk-quality.")],
+    name: Annotated[
+        str, typer.Argument(help="\\[module]-\\[description], e.g. farm-milk-quality.")
+    ],
     push: Annotated[bool | None, _PUSH] = None,
     dry_run: Annotated[bool, _DRY_RUN] = False,
     as_json: Annotated[bool, _JSON] = False,
@@ -212,7 +214,9 @@ def feature_finish(
 @bugfix_app.command("start")
 def bugfix_start(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="[ticket]-[description], e.g. SD-123-fix-credit.")],
+    name: Annotated[
+        str, typer.Argument(help="\\[ticket]-\\[description], e.g. SD-123-fix-credit.")
+    ],
     push: Annotated[bool | None, _PUSH] = None,
     dry_run: Annotated[bool, _DRY_RUN] = False,
     as_json: Annotated[bool, _JSON] = False,

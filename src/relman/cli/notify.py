@@ -201,7 +201,7 @@ def due(ctx: typer.Context, as_json: Annotated[bool, JSON_OPT] = False) -> None:
 def test(
     ctx: typer.Context,
     channel: Annotated[str, typer.Option("--channel", help="A configured channel, e.g. email.")],
-    to: Annotated[str, typer.Option("--to", help="A person id from [people], or an address.")],
+    to: Annotated[str, typer.Option("--to", help="A person id from \\[people], or an address.")],
 ) -> None:
     """Send one test message over a channel (exit 12: it failed, 3: not configured)."""
     from relman.services.notification_delivery import send_test

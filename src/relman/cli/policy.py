@@ -23,8 +23,8 @@ FileArg = Annotated[
     Path | None,
     typer.Argument(
         metavar="[FILE]",
-        help="Policy file (relman.toml, or a pyproject.toml with [tool.relman]); "
-        "default: --config, relman.toml, then [tool.relman] in pyproject.toml.",
+        help="Policy file (relman.toml, or a pyproject.toml with \\[tool.relman]); "
+        "default: --config, relman.toml, then \\[tool.relman] in pyproject.toml.",
         dir_okay=False,
         show_default=False,
     ),
