@@ -28,6 +28,7 @@ import pytest
 from app_support import EXAMPLE_DIR, ArtifactFactory, stop_all_instances
 
 from relman.adapters import processes as procs
+from relman.adapters.targets.local import LocalTarget
 from relman.bootstrap import Services, build_services
 from relman.domain.releases import Phase, Release
 
@@ -99,8 +100,8 @@ class Workspace:
                 environments = {}
 
                 [verification.monitoring]
-                interval_seconds = 0.5
-                observation_seconds = 1.0
+                interval_seconds = 0.3
+                observation_seconds = 0.6
                 host_metrics = false
 
                 """
@@ -234,6 +235,26 @@ def wait_for(predicate: Any, *, timeout: float = 60, interval: float = 0.05) -> 
             return value
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {predicate}")
+
+
+def list_strays(ws: Workspace) -> list[str]:
+    """Instances running from the workspace's release directories that no state file records
+    (processes nobody would ever stop)."""
+    targets = (ws.root / ".relman" / "targets").resolve()
+    known = {
+        i.pid for env in ENVIRONMENTS for i in LocalTarget(targets, env).list_instances() if i.alive
+    }
+    strays = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) in known:
+            continue
+        try:
+            cwd = str((entry / "cwd").readlink())
+        except OSError:
+            continue
+        if cwd.startswith(str(targets)) and procs.is_running(int(entry.name)):
+            strays.append(f"pid {entry.name} in {cwd}")
+    return strays
 
 
 def step_states(ws: Workspace, deployment_id: str) -> list[tuple[int, str, str, str]]:

@@ -17,7 +17,13 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 from app_support import BackgroundLoad, artifacts, pg_dsn  # noqa: F401
-from deploy_support import Workspace, step_states, wait_for, workspace_fixture  # noqa: F401
+from deploy_support import (  # noqa: F401
+    Workspace,
+    list_strays,
+    step_states,
+    wait_for,
+    workspace_fixture,
+)
 
 from relman.adapters.targets.local import LocalTarget
 
@@ -97,6 +103,7 @@ def _assert_consistent(ws: Workspace, dep_id: str, new: str, previous: str) -> s
     else:
         assert new not in alive  # the rollback stopped the new version
     assert {r.version for r in target.list_installed()} >= {previous, live}
+    assert list_strays(ws) == []  # every process is recorded (and will be stopped)
     expected = ["1.0.0", "1.1.0"] if live >= "1.1.0" else ["1.0.0"]
     assert _schema(ws.dsn or "") == expected
     return str(status)

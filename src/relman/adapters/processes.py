@@ -114,6 +114,23 @@ def terminate(
     return False
 
 
+def find_pids_with_env(name: str, value: str) -> list[int]:
+    """Live processes whose environment holds ``name=value`` (Linux ``/proc``; processes of
+    other users are skipped). Finds a child whose pid was never recorded."""
+    needle = f"{name}={value}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            variables = (entry / "environ").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if needle in variables and is_running(int(entry.name)):
+            found.append(int(entry.name))
+    return sorted(found)
+
+
 def find_free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))

@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +29,7 @@ from relman.errors import ConfigError, ConflictError, IntegrationError, NotFound
 from relman.ports import InstalledRelease, Instance
 
 SAMPLE_APP_COMMAND = ("{python}", "-m", "smart_dairy_app", "--port", "{port}", "--host", "{host}")
+INSTANCE_VARIABLE = "RELMAN_INSTANCE"  # a token in each instance's environment
 PLACEHOLDERS = frozenset({"python", "port", "host", "version", "slot", "env", "release_dir"})
 
 
@@ -141,17 +143,20 @@ class LocalTarget:
 
     def stop_instance(self, slot: str) -> bool:
         state = procs.read_json(self._state_path(slot))
-        self._forget(slot)  # the record goes whatever happens: nothing must point at a dead pid
         if state is None:
             return False
-        pid, ticks = int(state["pid"]), state.get("start_ticks")
-        if not procs.is_running(pid, ticks):
-            return False
-        procs.terminate(pid, timeout=self.stop_timeout, start_ticks=ticks)
-        child = self._children.pop(pid, None)
-        if child is not None:
-            child.poll()
-        return True
+        # the process goes first, then the record: a relman killed in between leaves a record
+        # of a dead pid (harmless), never a process nobody knows about
+        stopped = False
+        for pid, ticks in _state_pids(state):
+            if procs.is_running(pid, ticks):
+                procs.terminate(pid, timeout=self.stop_timeout, start_ticks=ticks)
+                stopped = True
+            child = self._children.pop(pid, None)
+            if child is not None:
+                child.poll()
+        self._forget(slot)
+        return stopped
 
     def restart_in_place(
         self, version: str, *, slot: str, env: Mapping[str, str] | None = None
@@ -221,10 +226,20 @@ class LocalTarget:
         child_env.update(
             PORT=str(port), RELMAN_VERSION=release.version, RELMAN_SLOT=slot, RELMAN_ENV=self._env
         )
+        token = uuid.uuid4().hex  # finds the process if relman dies before recording its pid
+        child_env[INSTANCE_VARIABLE] = token
         python_path = child_env.get("PYTHONPATH")
         child_env["PYTHONPATH"] = (
             f"{release_dir}{os.pathsep}{python_path}" if python_path else str(release_dir)
         )
+        procs.write_json_atomic(
+            self._state_path(slot),
+            {
+                "pending": True, "token": token, "port": port, "host": self.host,
+                "version": release.version, "slot": slot, "log_path": str(log_path),
+                "started_at": started.isoformat(),
+            },
+        )  # fmt: skip
         with log_path.open("ab") as log:
             try:
                 proc = subprocess.Popen(
@@ -232,6 +247,7 @@ class LocalTarget:
                     stdout=log, stderr=subprocess.STDOUT, start_new_session=True, close_fds=True,
                 )  # fmt: skip
             except OSError as exc:
+                self._forget(slot)
                 raise ConfigError(
                     f"cannot start {argv[0]!r}: {exc.strerror}", where="target.command"
                 ) from exc
@@ -244,7 +260,7 @@ class LocalTarget:
             {
                 "pid": proc.pid, "port": port, "host": self.host, "version": release.version,
                 "slot": slot, "log_path": str(log_path), "started_at": started.isoformat(),
-                "start_ticks": procs.read_start_ticks(proc.pid), "argv": argv,
+                "start_ticks": procs.read_start_ticks(proc.pid), "argv": argv, "token": token,
             },
         )  # fmt: skip
         return instance
@@ -279,7 +295,33 @@ class LocalTarget:
             time.sleep(0.1)
 
 
+def _state_pids(state: Mapping[str, object]) -> list[tuple[int, int | None]]:
+    """(pid, start ticks) of a state file's process; a pending record (relman died between
+    starting the process and recording it) is resolved through the process's token."""
+    if "pid" in state:
+        ticks = state.get("start_ticks")
+        return [(int(str(state["pid"])), int(str(ticks)) if ticks is not None else None)]
+    token = state.get("token")
+    return (
+        [(pid, None) for pid in procs.find_pids_with_env(INSTANCE_VARIABLE, str(token))]
+        if token
+        else []
+    )
+
+
 def _instance_from_state(state: Mapping[str, object]) -> Instance:
+    if "pid" not in state:
+        pids = _state_pids(state)
+        return Instance(
+            pid=pids[0][0] if pids else 0,
+            port=int(str(state["port"])),
+            version=str(state["version"]),
+            slot=str(state["slot"]),
+            log_path=str(state["log_path"]),
+            started_at=datetime.fromisoformat(str(state["started_at"])),
+            host=str(state.get("host", "127.0.0.1")),
+            alive=bool(pids),
+        )
     pid = int(str(state["pid"]))
     ticks = state.get("start_ticks")
     return Instance(
