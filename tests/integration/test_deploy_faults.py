@@ -295,3 +295,25 @@ def test_dry_run_records_the_plan_and_runs_nothing(
     assert ws.served_version("dev") is None
     code, out, _ = relman(ws, capsys, "deploy", "show", "D-1", "--json")
     assert code == 0 and '"status": "dry_run"' in out
+
+
+def test_outside_the_deployment_window_nothing_is_deployed(
+    ws: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    start = (datetime.now(ZoneInfo("Asia/Dhaka")).hour + 6) % 22  # hours away from now
+    window = f"Daily {start:02d}:00-{start + 1:02d}:00"
+    config = ws.config_text().replace(
+        "[windows]\nenvironments = {}\n", f'[windows.environments.dev]\nprimary = ["{window}"]\n'
+    )
+    (ws.root / "relman.toml").write_text(config, encoding="utf-8")
+    ws.add_release("R-1", "1.0.0")
+    art = ws.artifacts.build("1.0.0").path
+    code, _, err = relman(
+        ws, capsys, "deploy", "R-1", "--env", "dev", "--artifact", art, "--as", "dipu"
+    )
+    assert code == 7, err
+    assert "is outside the dev deployment windows" in err and "next open window" in err
+    assert ws.rows("SELECT count(*) FROM deployments") == [(0,)]
