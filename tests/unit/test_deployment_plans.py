@@ -9,14 +9,8 @@ from release_factories import NOW
 
 from relman.domain.deployment_records import EnvLock, decide_lock, name_events
 from relman.domain.deployment_rollback import plan_rollback
-from relman.domain.deployments import (
-    Layout,
-    PlanRequest,
-    SlotState,
-    StepKind,
-    Strategy,
-    plan_deployment,
-)
+from relman.domain.deployments import PlanRequest, StepKind, Strategy, plan_deployment
+from relman.domain.layouts import Layout, SlotState
 from relman.errors import ConfigError, InvalidInputError
 
 BLUE_LIVE = Layout((SlotState("blue", "1.0.0", True, "127.0.0.1:9001", 100),))

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from relman.domain.deployments import DIRECT_SLOT, Layout, PlannedStep, StepKind
+from relman.domain.deployments import DIRECT_SLOT, PlannedStep, StepKind
+from relman.domain.layouts import Layout
 
 
 def plan_rollback(

@@ -26,7 +26,8 @@ from relman.domain.deployment_records import (
     name_events,
 )
 from relman.domain.deployment_rollback import plan_rollback
-from relman.domain.deployments import Layout, StepKind
+from relman.domain.deployments import StepKind
+from relman.domain.layouts import Layout
 from relman.domain.lifecycle import Action, decide_transition
 from relman.domain.notification_events import (
     deployment_completed,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from relman.domain.deployments import Layout, SlotState
+from relman.domain.layouts import Layout, SlotState
 
 if TYPE_CHECKING:
     from relman.domain.compatibility import CompatibilityMatrix

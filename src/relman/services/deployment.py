@@ -18,7 +18,8 @@ from relman.domain.deployment_records import (
     DeploymentStep,
     EnvLock,
 )
-from relman.domain.deployments import DeploymentPlan, Layout, PlanRequest, Strategy, plan_deployment
+from relman.domain.deployments import DeploymentPlan, PlanRequest, Strategy, plan_deployment
+from relman.domain.layouts import Layout
 from relman.domain.notification_events import deployment_started
 from relman.domain.rollback import RollbackTrigger, Severity
 from relman.errors import DeploymentFailedError, NotFoundError
