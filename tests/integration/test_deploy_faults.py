@@ -4,6 +4,7 @@ PostgreSQL, real HTTP; the CLI is driven in-process through `relman.cli.main.mai
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -317,3 +318,39 @@ def test_outside_the_deployment_window_nothing_is_deployed(
     assert code == 7, err
     assert "is outside the dev deployment windows" in err and "next open window" in err
     assert ws.rows("SELECT count(*) FROM deployments") == [(0,)]
+
+
+def test_without_a_reverse_migration_the_backup_is_restored(
+    ws: Workspace,
+    pg_dsn: str,  # noqa: F811
+) -> None:
+    """A migration command with no reverse: the rollback restores the pre-migration backup."""
+    migrate = (
+        f"{sys.executable} -m smart_dairy_app.migrate --dsn {pg_dsn} && "
+        f'psql -q {pg_dsn} -c "CREATE TABLE probe_$(tr . _ < VERSION) (id int)"'
+    )
+    ws.dsn, ws.db_envs = pg_dsn, ("dev",)
+    ws.write_config(
+        '[verification.migrations]\nrunner = "command"\n'
+        f'command = ["sh", "-c", {json.dumps(migrate)}]\n\n'
+        '[verification.backup]\nenvironments = ["dev"]\n'
+    )
+    _first(ws)
+    (ws.root / "relman.toml").write_text(
+        ws.config_text().replace("start_timeout = 20", "start_timeout = 3"), encoding="utf-8"
+    )
+    ws.add_release("R-2", "1.1.0")
+    with pytest.raises(DeploymentFailedError, match="not healthy after 3s"):
+        ws.deploy("R-2", "dev", artifact=ws.artifacts.build("1.1.0", fault="never-healthy").path,
+                  strategy="blue_green")  # fmt: skip
+    with psycopg.connect(pg_dsn) as conn:
+        tables = {
+            r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname='public'")
+        }
+    assert "probe_1_0_0" in tables and "probe_1_1_0" not in tables
+    assert schema_versions(pg_dsn) == ["1.0.0"]
+    outcome = ws.rows(
+        "SELECT outcome FROM deployment_steps WHERE deployment_id='D-2' AND kind='db_rollback'"
+    )
+    assert outcome and outcome[0][0].startswith("restored the pre-migration backup")
+    assert ws.served_version("dev") == "1.0.0"
