@@ -134,6 +134,22 @@ def test_check_lists_every_error(policy: Path, capsys: pytest.CaptureFixture[str
     assert f"{policy}:{_line_of(policy, 'Mars/Olympus')} windows.timezone: unknown time zone" in err
 
 
+def test_check_refuses_names_defined_nowhere_like_lint_does(
+    policy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = policy.read_text(encoding="utf-8")
+    text = text.replace('farm = "1.2.x"', 'crm = "1.2.x"')
+    people = '\n[people.farhana]\nname = "F"\nroles = ["chief_wizard", "project_manager"]\n'
+    policy.write_text(text + people, encoding="utf-8")
+    code, out, err = run(capsys, "policy", "check", str(policy))
+    assert (code, out) == (3, "")
+    assert "2 errors in the policy:" in err
+    role_line = _line_of(policy, 'roles = ["chief_wizard"')
+    assert f"{policy}:{role_line} people.farhana.roles: unknown role 'chief_wizard'" in err
+    crm_line = _line_of(policy, 'crm = "1.2.x"')
+    assert f"{policy}:{crm_line} compatibility[2].versions.crm: unknown component 'crm'" in err
+
+
 def test_check_reads_tool_relman_from_pyproject(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

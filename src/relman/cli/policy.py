@@ -61,6 +61,7 @@ def _plural(count: int, word: str) -> str:
 def check(ctx: typer.Context, file: FileArg = None) -> None:
     """Validate the policy: every error is printed as FILE:LINE key.path: message (exit 3)."""
     loaded = _load(ctx, file)
+    _check_references(loaded)
     s = loaded.settings
     counts = [
         _plural(len(s.release_types), "release type"),
@@ -72,6 +73,30 @@ def check(ctx: typer.Context, file: FileArg = None) -> None:
         _plural(len(s.people), "person") if len(s.people) == 1 else f"{len(s.people)} people",
     ]
     sys.stdout.write(f"policy OK: {', '.join(counts)} ({loaded.label})\n")
+
+
+def _check_references(loaded: _Loaded) -> None:
+    """A name used but defined nowhere (an unknown role, gate, component...) is an error of the
+    file, not a matter of taste: the same ``unknown-*`` rules as `policy lint`, reported as
+    ``FILE:LINE key.path: message`` (ConfigError, exit 3)."""
+    from relman.domain.policy_lint import check_references
+    from relman.errors import ConfigError
+    from relman.policy_resolve import build_policy_facts
+
+    findings = list(check_references(build_policy_facts(loaded.settings)))
+    if not findings:
+        return
+    lines = []
+    for finding in findings:
+        line = _locate(loaded.path, finding.where)
+        place = f"{loaded.path}:{line}" if loaded.path and line else loaded.label
+        lines.append(f"{place} {finding.where}: {finding.message}")
+    message = (
+        lines[0]
+        if len(lines) == 1
+        else f"{len(lines)} errors in the policy:\n" + "\n".join(f"  {line}" for line in lines)
+    )
+    raise ConfigError(message, details={"errors": lines})
 
 
 @app.command("show")
