@@ -194,6 +194,34 @@ def test_next_slot_and_the_window_check(cli: Cli) -> None:
     )
 
 
+def test_overrides_are_for_hotfixes_and_incidents_and_every_grant_is_announced(
+    cli: Cli,
+) -> None:
+    minor = plan_minor(cli)
+    # QA is "automated" and allows no emergency (§12.4): a minor release with no incident gets
+    # no override there, nor in prod; nothing is recorded or announced
+    for env in ("qa", "prod"):
+        out = cli.fails(
+            7, "calendar", "override", minor, "--env", env, "--reason", "impatient", "--as", "dipu"
+        )
+        assert "only for hotfixes and incidents" in out
+    assert cli.json("notify", "pending") == []
+    # staging's policy says "on demand": a reason is enough, and the grant is announced
+    cli.ok("calendar", "override", minor, "--env", "staging", "--reason", "demo", "--as", "dipu")
+    hotfix = cli.json(
+        "release", "plan", "--type", "hotfix", "--version", "1.3.1", "--target-date",
+        "2026-03-02", "--as", "rahim",
+    )["release"]["id"]  # fmt: skip
+    granted = cli.json(
+        "calendar", "override", hotfix, "--env", "prod", "--reason", "payments fix",
+        "--expires", "6h", "--as", "dipu",
+    )  # fmt: skip
+    assert granted["incident_id"] is None
+    pending = cli.json("notify", "pending")
+    told = {(n["event"], n["subject"]) for n in pending}
+    assert told == {("override_granted", minor), ("override_granted", hotfix)}
+
+
 def test_usage_errors(cli: Cli) -> None:
     assert "expected YYYY-MM-DD" in cli.fails(4, "calendar", "show", "--from", "31/03/2026")
     assert "before --from" in cli.fails(

@@ -280,7 +280,9 @@ def test_an_override_passes_a_freeze_unless_the_freeze_forbids_emergencies() -> 
     [
         ("staging", HOTFIX, True, "on_demand"),  # staging: outside the window on demand
         ("staging", MINOR, True, "on_demand"),
-        ("qa", MINOR, True, "on_demand"),  # QA: automated
+        # QA is "automated", not on demand, and allows no emergency (§12.4 "N/A")
+        ("qa", MINOR, False, "override_refused"),
+        ("qa", HOTFIX, False, "override_refused"),
     ],
 )
 def test_on_demand_environments_take_an_override_with_a_reason(
@@ -291,6 +293,17 @@ def test_on_demand_environments_take_an_override_with_a_reason(
     )
     assert (decision.allowed, decision.code) == (allowed, code)
     assert decision.missing_approvals == ()
+
+
+def test_staging_without_on_demand_in_its_policy_takes_only_hotfixes_and_incidents() -> None:
+    staging = replace(j003().environments["staging"], outside_windows="none")
+    strict = replace(j003(), environments={**j003().environments, "staging": staging})
+    kw = {"windows": strict, "emergency_override": override("staging")}
+    minor = decide("staging", "2026-03-31 10:00", 30, release_type=MINOR, **kw)
+    assert (minor.allowed, minor.code) == (False, "override_refused")
+    assert "only for hotfixes and incidents" in minor.message
+    hotfix = decide("staging", "2026-03-31 10:00", 30, release_type=HOTFIX, **kw)
+    assert (hotfix.allowed, hotfix.code) == (True, "emergency_override")
 
 
 def test_no_emergency_where_the_policy_says_none() -> None:
@@ -310,17 +323,22 @@ def test_no_emergency_where_the_policy_says_none() -> None:
 
 
 @pytest.mark.parametrize(
-    ("release_type", "incident", "hours", "error"),
+    ("release_type", "incident", "hours", "error", "env"),
     [
-        (HOTFIX, None, 4, None),
-        (MINOR, "INC-3", 4, None),
-        (MINOR, None, 4, "only for hotfixes and incidents"),
-        (HOTFIX, None, 25, "at most 24 hours"),
-        (HOTFIX, None, 0, "before now"),
+        (HOTFIX, None, 4, None, "prod"),
+        (MINOR, "INC-3", 4, None, "prod"),
+        (MINOR, None, 4, "only for hotfixes and incidents", "prod"),
+        (HOTFIX, None, 25, "at most 24 hours", "prod"),
+        (HOTFIX, None, 0, "before now", "prod"),
+        # QA is automated, not on demand: a minor release with no incident gets nothing
+        (MINOR, None, 4, "only for hotfixes and incidents", "qa"),
+        (HOTFIX, None, 4, "qa allows no emergency deployments", "qa"),
+        # staging's policy says on demand (§12.4): a reason is enough
+        (MINOR, None, 4, None, "staging"),
     ],
 )
 def test_plan_override(
-    release_type: object, incident: str | None, hours: int, error: str | None
+    release_type: object, incident: str | None, hours: int, error: str | None, env: str
 ) -> None:
     now = bdt("2026-03-31 09:00")
 
@@ -328,7 +346,7 @@ def test_plan_override(
         return plan_override(
             release_id="R-9",
             release_type=release_type,  # type: ignore[arg-type]
-            environment="prod",
+            environment=env,
             reason="P1",
             requested_by="dipu",
             now=now,

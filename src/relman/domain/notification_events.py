@@ -230,3 +230,33 @@ def incident_resolved(
             "resolution": resolution,
         },
     )
+
+
+def override_granted(
+    *,
+    release_id: str,
+    release_type: str,
+    environment: str,
+    at: datetime,
+    reason: str,
+    expires_at: datetime,
+    requested_by: str,
+    override_id: int | None = None,
+) -> NotificationEvent:
+    """An emergency override of the deployment windows was granted without an incident (a
+    hotfix, or an on-demand deployment): told in the matrix's deployment-window column."""
+    return NotificationEvent(
+        type="override_granted",
+        subject=release_id,
+        at=at,
+        key=f"override_granted:{release_id}:{environment}:{override_id or at.isoformat()}",
+        facts={
+            "release_id": release_id,
+            "release_type": release_type,
+            "environment": environment,
+            "granted_at": at,
+            "expires_at": expires_at,
+            "reason": reason,
+            "requested_by": requested_by,
+        },
+    )

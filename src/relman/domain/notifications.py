@@ -62,6 +62,9 @@ EVENT_TYPES: Mapping[str, EventType] = {
         EventType("pre_release", _K.RELEASE_NOTIFICATION, "pre-release notice, T-48h (§11.2)"),
         EventType("deployment_started", _K.DEPLOYMENT_WINDOW, "a deployment started (§11.2)"),
         EventType("deployment_completed", _K.DEPLOYMENT_WINDOW, "a deployment finished (§11.2)"),
+        EventType(
+            "override_granted", _K.DEPLOYMENT_WINDOW, "a window override was granted (§12.4)"
+        ),
         EventType("rollback", _K.EMERGENCY, "a deployment was rolled back (§9.3)"),
         EventType("post_release", _K.POST_RELEASE, "post-release summary (§7.3, §14)"),
         EventType("emergency", _K.EMERGENCY, "an incident was opened (§11.2, §13)"),

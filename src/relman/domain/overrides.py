@@ -8,8 +8,11 @@ the roles the policy names (``emergency.override_roles``: DevOps Lead + Project 
 When they are missing, a release type with ``post_hoc_approval_hours`` (hotfix: 48) may still
 deploy: the approvals are then owed within that many hours of the deployment.
 
-Environments that deploy outside their windows "on demand" (staging) or "automated" (QA)
-accept an override with just a reason, for any release type.
+The hotfix-or-incident rule holds in every environment. The one exception is an environment
+whose policy explicitly says it deploys outside its windows ``on_demand`` (§12.4 staging:
+"On-demand"): there an override with just a reason is an on-demand deployment, for any release
+type. ``automated`` (§12.4 QA) means the pipeline deploys inside the window; it opens no
+on-demand path, and QA's emergency column ("N/A") allows no emergency override either.
 """
 
 from __future__ import annotations
@@ -59,7 +62,8 @@ class OverrideVerdict:
 
 
 def is_on_demand(env: EnvironmentWindows | None) -> bool:
-    return env is not None and env.outside_windows in ("on_demand", "automated")
+    """Whether the policy explicitly lets ``env`` deploy outside its windows on demand."""
+    return env is not None and env.outside_windows == "on_demand"
 
 
 def check_override(override: EmergencyOverride, *, at: datetime, environment: str) -> str | None:
@@ -145,8 +149,8 @@ def plan_override(
     emergency = "emergency" in windows.get_class(release_type.window_class)
     if not is_on_demand(env) and not (emergency or incident_id):
         raise BlockedError(
-            f"an emergency override is only for hotfixes and incidents: {release_id} is a "
-            f"{release_type.name} release and names no incident",
+            f"an emergency override is only for hotfixes and incidents (J-003 §12.4, §13): "
+            f"{release_id} is a {release_type.name} release with no open incident linked",
             where=where,
             hint="pass --incident INCIDENT, or use the next window (relman calendar next-slot)",
         )

@@ -40,7 +40,7 @@ from relman.domain.windows import (
     decide_deployment_slot,
     plan_override,
 )
-from relman.errors import InvalidInputError
+from relman.errors import BlockedError, InvalidInputError
 from relman.services.lifecycle import Tx, evaluate_gates, get_actor, load_recorded, read
 from relman.services.lifecycle import run_in_transaction as _run
 
@@ -277,12 +277,20 @@ def request_override(
     actor: str,
     incident_id: str | None = None,
 ) -> EmergencyOverride:
-    """Grant an emergency override (audited; announced to the incident's audience)."""
+    """Grant an emergency override: only to a hotfix or a release with an open incident linked
+    (BlockedError, exit 7, otherwise); audited and announced in the same transaction, to the
+    incident's audience when there is one, else as ``override_granted``."""
     person = get_actor(cal.policy, actor)
 
     def work(tx: Tx) -> EmergencyOverride:
         release = tx.uow.releases.get(release_id)
         incident = tx.uow.incidents.get(incident_id) if incident_id else _incident_of(tx, release)
+        if incident is not None and not incident.is_open:
+            raise BlockedError(
+                f"incident {incident.id} is closed: an emergency override needs an open "
+                "incident (J-003 §12.4, §13)",
+                where=f"release {release.id}",
+            )
         planned = plan_override(
             release_id=release.id,
             release_type=cal.policy.get_release_type(release.release_type),
@@ -297,8 +305,7 @@ def request_override(
         tx.writing = True
         stored = tx.uow.calendar.add_override(planned)
         tx.record("window.override", release.id, after=stored)
-        if incident is not None:
-            _announce(cal, tx, incident, stored)
+        _announce(cal, tx, release, incident, stored)
         return stored
 
     return _run(uow_factory=cal.uow_factory, clock=cal.clock, actor=person.id, work=work)
@@ -309,21 +316,30 @@ def _incident_of(tx: Tx, release: Release) -> Incident | None:
     return found[0] if found else None
 
 
-def _announce(cal: Calendar, tx: Tx, incident: Incident, o: EmergencyOverride) -> None:
+def _announce(
+    cal: Calendar, tx: Tx, release: Release, incident: Incident | None, o: EmergencyOverride
+) -> None:
     notifications = cal.open_notifications()
     if notifications is None:
         return
-    from relman.domain.notification_events import incident_updated
+    from relman.domain.notification_events import incident_updated, override_granted
     from relman.services.notifications import queue_notifications
 
-    text = (
-        f"Emergency deployment of {o.release_id} to {o.environment} approved outside the "
-        f"deployment windows until {o.expires_at:%Y-%m-%d %H:%M}: {o.reason}"
-    )
-    event = incident_updated(
-        incident_id=incident.id, title=incident.title, severity=incident.severity, at=tx.at,
-        update=text, status="fixing",
-    )  # fmt: skip
+    if incident is None:
+        event = override_granted(
+            release_id=o.release_id, release_type=release.release_type,
+            environment=o.environment, at=tx.at, reason=o.reason, expires_at=o.expires_at,
+            requested_by=o.requested_by, override_id=o.id,
+        )  # fmt: skip
+    else:
+        text = (
+            f"Emergency deployment of {o.release_id} to {o.environment} approved outside the "
+            f"deployment windows until {o.expires_at:%Y-%m-%d %H:%M}: {o.reason}"
+        )
+        event = incident_updated(
+            incident_id=incident.id, title=incident.title, severity=incident.severity,
+            at=tx.at, update=text, status="fixing",
+        )  # fmt: skip
     queue_notifications(tx.uow, event, notifications=notifications)
 
 
