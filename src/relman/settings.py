@@ -114,7 +114,7 @@ def _default_commit_types() -> dict[str, CommitTypeSettings]:
         "chore": t(description="Maintenance"),
         "build": t(description="Build system"),
         "ci": t(description="Continuous integration"),
-        "revert": t(bump="patch", description="Reverts a previous commit"),
+        "revert": t(description="Reverts a previous commit"),
     }
 
 

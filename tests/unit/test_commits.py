@@ -468,10 +468,10 @@ BUMP_CASES: list[tuple[str, list[str], Bump, list[str]]] = [
         ["chore: a"],
     ),
     (
-        "revert of an outside commit is a patch",
+        "revert of an outside commit bumps nothing by default (J-003 list)",
         ["revert: a\n\nRefs: 9999999"],
-        Bump.PATCH,
-        ["revert: a"],
+        Bump.NONE,
+        [],
     ),
 ]
 

@@ -340,7 +340,7 @@ def _default_types() -> dict[str, CommitType]:
         "chore": CommitType(none, None),
         "build": CommitType(none, None),
         "ci": CommitType(none, None),
-        "revert": CommitType(patch, None),
+        "revert": CommitType(none, None),
     }
 
 
