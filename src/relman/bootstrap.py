@@ -176,6 +176,8 @@ class Services:
             },
             commit_policy=self.commit_policy,
             prerelease_tokens=tuple(cfg.prerelease_tokens),
+            hotfix_token=cfg.hotfix_token,
+            production_branch=self.settings.flow.main,
         )
 
     @cached_property

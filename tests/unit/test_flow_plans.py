@@ -12,10 +12,8 @@ from relman.domain.flow import (
     FlowPolicy,
     RepoState,
     compute_branch_name,
-    compute_hotfix_version,
     decide_finish_branch,
     decide_release_version,
-    find_production_tag,
     plan_feature_finish,
     plan_feature_start,
     plan_hotfix_finish,
@@ -409,32 +407,7 @@ def test_decide_release_version_refusals(branch: str, match: str) -> None:
 # ---------------------------------------------------------------- hotfix
 
 
-@pytest.mark.parametrize(
-    ("base", "expected"),
-    [
-        ("1.2.0", "1.2.1-hotfix.1"),
-        ("1.2.1-hotfix.1", "1.2.1-hotfix.2"),
-        ("2.0.0", "2.0.1-hotfix.1"),
-    ],
-)
-def test_compute_hotfix_version(base: str, expected: str) -> None:
-    assert str(compute_hotfix_version(Version.parse(base), POLICY)) == expected
-
-
-@pytest.mark.parametrize(
-    ("tags", "expected"),
-    [
-        (["v1.1.0", "v1.2.0", "v1.0.0"], "v1.2.0"),
-        (["v1.2.0", "v1.2.1-hotfix.1"], "v1.2.1-hotfix.1"),
-        (["v1.2.0", "v1.3.0-rc.1", "v1.3.0-beta.2"], "v1.2.0"),
-        (["v1.2.0", "farm-v9.0.0", "nightly"], "v1.2.0"),
-        (["v1.3.0-rc.1"], None),
-        ([], None),
-    ],
-)
-def test_find_production_tag(tags: list[str], expected: str | None) -> None:
-    found = find_production_tag(tags, POLICY)
-    assert (found[0] if found else None) == expected
+# compute_hotfix_version and find_production_tag: tests/unit/test_tags.py
 
 
 def test_hotfix_start_branches_from_the_tag() -> None:

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from relman.domain.commits import CommitPolicy
 from relman.domain.components import Component, VersioningPolicy
-from relman.domain.tags import TagFormat, find_release_tags
+from relman.domain.tags import (
+    TagFormat,
+    compute_hotfix_version,
+    find_production_tag,
+    find_release_tags,
+    is_production_version,
+)
 from relman.domain.versions import Version
 from relman.errors import ConfigError, NotFoundError
 from relman.ports import TagRef
@@ -122,6 +130,52 @@ def test_find_release_tags_uses_the_tag_format() -> None:
     latest, _ = find_release_tags(tags, TagFormat("farm-v{version}"))
     assert latest is not None
     assert (str(latest[0]), latest[1].name) == ("1.10.0", "farm-v1.10.0")
+
+
+# J-003 §2.3/§4.2: production = final versions and hotfixes; alpha/beta/rc never ran there.
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [
+        (("v1.1.0", "v1.2.0", "v1.0.0"), "v1.2.0"),
+        (("v1.2.0", "v1.2.1-hotfix.1"), "v1.2.1-hotfix.1"),
+        (("v1.2.1-hotfix.2", "v1.2.0", "v1.2.1-hotfix.1"), "v1.2.1-hotfix.2"),
+        (("v1.2.1-hotfix.2", "v1.2.1"), "v1.2.1"),
+        (("v1.2.0", "v1.2.1-hotfix.1", "v1.3.0-rc.1"), "v1.2.1-hotfix.1"),
+        (("v1.2.0", "v1.3.0-rc.1", "v1.3.0-beta.2"), "v1.2.0"),
+        (("v1.2.0", "farm-v9.0.0", "nightly"), "v1.2.0"),
+        (("v1.3.0-rc.1",), None),
+        ((), None),
+    ],
+)
+def test_find_production_tag(names: tuple[str, ...], expected: str | None) -> None:
+    found = find_production_tag(_tags(*names), TagFormat())
+    assert (found[1].name if found else None) == expected
+
+
+def test_find_production_tag_with_another_hotfix_token() -> None:
+    found = find_production_tag(_tags("v1.2.0", "v1.2.1-fix.1"), TagFormat(), hotfix_token="fix")
+    assert found is not None
+    assert found[1].name == "v1.2.1-fix.1"
+    assert not is_production_version(Version.parse("1.2.1-hotfix.1"), hotfix_token="fix")
+
+
+@pytest.mark.parametrize(
+    ("production", "expected"),
+    [
+        ("1.2.0", "1.2.1-hotfix.1"),
+        ("1.2.1-hotfix.1", "1.2.1-hotfix.2"),
+        ("1.2.1-hotfix.9", "1.2.1-hotfix.10"),
+        ("2.0.0", "2.0.1-hotfix.1"),
+    ],
+)
+def test_compute_hotfix_version(production: str, expected: str) -> None:
+    assert str(compute_hotfix_version(Version.parse(production))) == expected
+
+
+def test_hotfix_order_is_the_plans() -> None:
+    order = ["1.2.0", "1.2.1-hotfix.1", "1.2.1-hotfix.2", "1.2.1"]
+    versions = [Version.parse(v) for v in order]
+    assert all(a < b for a, b in itertools.pairwise(versions))
 
 
 def _policy(**components: Component) -> VersioningPolicy:

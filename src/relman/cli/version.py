@@ -31,13 +31,19 @@ def current(
     ref: Annotated[str, _REF_OPT] = "HEAD",
     as_json: Annotated[bool, _JSON_OPT] = False,
 ) -> None:
-    """Print the latest released version (the highest release tag reachable from HEAD)."""
+    """Print the latest released version (the highest release tag reachable from HEAD).
+
+    Also the latest production release when it differs (a final version or a hotfix such as
+    1.2.1-hotfix.1, never an alpha, beta or rc). A hotfix merged into the branch by Git Flow
+    counts although its tag sits on main.
+    """
     from relman.services.versioning import get_current_version
 
     svc = _common.services(ctx)
     found = get_current_version(
         git=svc.git, policy=svc.versioning_policy, component=component, ref=ref
     )
+    prod = found.production
     if as_json:
         _common.print_json(
             {
@@ -46,6 +52,8 @@ def current(
                 "tag": found.tag,
                 "sha": found.sha,
                 "last_final": _str_or_none(found.last_final),
+                "production": _str_or_none(prod.version if prod else None),
+                "production_tag": prod.tag if prod else None,
             }
         )
         return
@@ -59,6 +67,8 @@ def current(
         return
     tag = escape(f"(tag {found.tag}, {(found.sha or '')[:10]})")
     out.print(f"{label}[bold]{escape(str(found.version))}[/] [dim]{tag}[/]")
+    if prod is not None and prod.version != found.version:
+        out.print(escape(f"production: {prod.version} (tag {prod.tag}, {prod.sha[:10]})"))
 
 
 @app.command("next")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from relman.domain.commits import CommitPolicy
 from relman.domain.tags import TagFormat
-from relman.domain.versions import Version
+from relman.domain.versions import HOTFIX_TOKEN, Version
 from relman.errors import NotFoundError
 
 
@@ -45,6 +45,11 @@ class VersioningPolicy:
     components: Mapping[str, Component]
     commit_policy: CommitPolicy
     prerelease_tokens: tuple[str, ...] = ("alpha", "beta", "rc")
+    hotfix_token: str = HOTFIX_TOKEN  # x.y.Z-hotfix.N (J-003 §4.2)
+    # Where production lives (Git Flow's main): hotfixes are planned on its latest production
+    # tag, as ``relman flow hotfix start`` branches from it. None, or a repository without the
+    # branch: HEAD.
+    production_branch: str | None = None
 
     @property
     def default_component(self) -> Component:

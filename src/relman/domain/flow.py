@@ -340,25 +340,6 @@ def _notes_steps(
     ]
 
 
-def find_production_tag(tags: Iterable[str], policy: FlowPolicy) -> tuple[str, Version] | None:
-    """The latest production release among ``tags``: a final version or a hotfix."""
-    best: tuple[str, Version] | None = None
-    for name in tags:
-        version = policy.tag_format.parse(name)
-        if version is None:
-            continue
-        if version.is_prerelease and version.prerelease[0] != policy.hotfix_token:
-            continue
-        if best is None or version > best[1] or (version == best[1] and name > best[0]):
-            best = (name, version)
-    return best
-
-
-def compute_hotfix_version(base: Version, policy: FlowPolicy) -> Version:
-    """J-003 §4.2: 1.2.0 -> 1.2.1-hotfix.1, then 1.2.1-hotfix.2."""
-    return base.bump("hotfix", token=policy.hotfix_token)
-
-
 def plan_hotfix_start(
     state: RepoState,
     policy: FlowPolicy,

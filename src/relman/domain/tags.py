@@ -3,15 +3,20 @@
 A tag format is a pattern with exactly one ``{version}`` placeholder. Tags that do not match
 the format, or whose version part is not a valid version, are not release tags of that format
 and are ignored (``parse`` returns None).
+
+**Production releases** (J-003 §2.3, §4.2) are the final versions and the hotfixes
+(``x.y.Z-hotfix.N``); alpha, beta and rc tags are not. :func:`find_production_tag` is the one
+rule that picks the latest production release, and :func:`compute_hotfix_version` the next
+hotfix on top of it: ``1.2.0 -> 1.2.1-hotfix.1``, ``1.2.1-hotfix.1 -> 1.2.1-hotfix.2``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar
 
-from relman.domain.versions import Version
+from relman.domain.versions import HOTFIX_TOKEN, Version
 from relman.errors import ConfigError, InvalidInputError
 
 PLACEHOLDER = "{version}"
@@ -88,17 +93,62 @@ def find_release_tags(
     precedence (build metadata differs) the greater name wins, so the answer does not depend
     on the order the tags come in.
     """
+    found = scan_release_tags(tags, tag_format)
+    return found.latest, found.final
+
+
+@dataclass(frozen=True)
+class ReleaseTags(Generic[_Tag]):
+    """The latest release tag, the latest final one and the latest production one."""
+
     latest: tuple[Version, _Tag] | None = None
     final: tuple[Version, _Tag] | None = None
+    production: tuple[Version, _Tag] | None = None
+
+
+def scan_release_tags(
+    tags: Iterable[_Tag], tag_format: TagFormat, *, hotfix_token: str = HOTFIX_TOKEN
+) -> ReleaseTags[_Tag]:
+    """:func:`find_release_tags` and :func:`find_production_tag` in one pass over ``tags``."""
+    latest: tuple[Version, _Tag] | None = None
+    final: tuple[Version, _Tag] | None = None
+    production: tuple[Version, _Tag] | None = None
     for tag in tags:
         version = tag_format.parse(tag.name)
         if version is None:
             continue
         if latest is None or _is_newer(version, tag.name, latest):
             latest = (version, tag)
-        if not version.is_prerelease and (final is None or _is_newer(version, tag.name, final)):
-            final = (version, tag)
-    return latest, final
+        if not version.is_prerelease:
+            if final is None or _is_newer(version, tag.name, final):
+                final = (version, tag)
+        elif not is_production_version(version, hotfix_token=hotfix_token):
+            continue
+        if production is None or _is_newer(version, tag.name, production):
+            production = (version, tag)
+    return ReleaseTags(latest, final, production)
+
+
+def is_production_version(version: Version, *, hotfix_token: str = HOTFIX_TOKEN) -> bool:
+    """A final release or a hotfix (``1.2.1-hotfix.2``) ran in production; alpha, beta and rc
+    (``1.3.0-rc.1``) did not."""
+    return not version.prerelease or version.prerelease[0] == hotfix_token
+
+
+def find_production_tag(
+    tags: Iterable[_Tag], tag_format: TagFormat, *, hotfix_token: str = HOTFIX_TOKEN
+) -> tuple[Version, _Tag] | None:
+    """The latest production release among ``tags`` (see :func:`is_production_version`):
+    ``v1.2.1-hotfix.1`` over ``v1.2.0``, ``v1.2.1`` over ``v1.2.1-hotfix.2``, and
+    ``v1.2.1-hotfix.1`` over ``v1.3.0-rc.1`` (an rc never ran in production)."""
+    return scan_release_tags(tags, tag_format, hotfix_token=hotfix_token).production
+
+
+def compute_hotfix_version(production: Version, *, hotfix_token: str = HOTFIX_TOKEN) -> Version:
+    """The hotfix on top of the latest production release (J-003 §4.2): ``1.2.0 ->
+    1.2.1-hotfix.1``, ``1.2.1-hotfix.1 -> 1.2.1-hotfix.2``. Under SemVer a hotfix is a
+    pre-release of the next patch: 1.2.0 < 1.2.1-hotfix.1 < 1.2.1-hotfix.2 < 1.2.1."""
+    return production.bump("hotfix", token=hotfix_token)
 
 
 def _is_newer(version: Version, name: str, than: tuple[Version, NamedTag]) -> bool:

@@ -20,10 +20,8 @@ from relman.domain.branches import BranchKind
 from relman.domain.components import VersioningPolicy
 from relman.domain.flow import (
     FlowPolicy,
-    compute_hotfix_version,
     decide_finish_branch,
     decide_release_version,
-    find_production_tag,
     plan_feature_finish,
     plan_feature_start,
     plan_hotfix_finish,
@@ -47,6 +45,7 @@ from relman.services.flow_records import (
     apply_record,
     prepare_record,
 )
+from relman.services.production import NextHotfix, compute_next_hotfix
 from relman.services.versioning import compute_next, get_current_version
 from relman.settings import CONFIG_FILE, FlowSettings, find_config
 
@@ -326,8 +325,8 @@ def start_hotfix(
     state.require_clean()
     main = policy.main
     state.require_branch(main, "base")
-    base_tag, base = _production_tag(git, policy, main)
-    version = compute_hotfix_version(base, policy)
+    hotfix = _next_hotfix(git, policy, main)
+    base_tag, version = hotfix.production.tag, hotfix.next
     edits, notes = compute_version_edits(git=git, ref=base_tag, policy=policy, version=version)
     if state.tags.get(base_tag) != state.branches[main]:
         notes = (*notes, f"{main} has commits after {base_tag}: the hotfix starts at {base_tag}")
@@ -360,9 +359,8 @@ def finish_hotfix(
     state = _state(flow, policy, push)
     state.require_clean()
     branch = decide_finish_branch(BranchKind.HOTFIX, name, state, policy)
-    _, base = _production_tag(git, policy, branch)
-    version = compute_hotfix_version(base, policy)
-    tag = policy.tag_format.format(version)
+    hotfix = _next_hotfix(git, policy, branch)
+    version, tag = hotfix.next, hotfix.tag
     if tag in state.tags:
         raise ConflictError(
             f"tag {tag!r} already exists: another hotfix was finished after {branch} started",
@@ -380,16 +378,12 @@ def finish_hotfix(
     )
 
 
-def _production_tag(git: GitRepo, policy: FlowPolicy, ref: str) -> tuple[str, Version]:
-    found = find_production_tag((t.name for t in git.list_tags(merged_into=ref)), policy)
-    if found is None:
-        pattern = policy.tag_format.format("X.Y.Z")
-        raise NotFoundError(
-            f"no production release tag ({pattern}) is reachable from {ref}: nothing to hotfix",
-            where=ref,
-            hint="a hotfix starts from a released version; release with `relman flow release`",
-        )
-    return found
+def _next_hotfix(git: GitRepo, policy: FlowPolicy, ref: str) -> NextHotfix:
+    """The next hotfix on the latest production tag at ``ref`` (the rule of
+    ``relman.services.versioning``, shared with ``version current`` and ``release plan``)."""
+    return compute_next_hotfix(
+        git=git, tag_format=policy.tag_format, hotfix_token=policy.hotfix_token, ref=ref
+    )
 
 
 # ------------------------------------------------------------------ CI check

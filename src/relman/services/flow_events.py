@@ -13,14 +13,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from relman.domain.branches import BranchKind, split_branch
-from relman.domain.flow import (
-    FlowPolicy,
-    compute_hotfix_version,
-    decide_release_version,
-    find_production_tag,
-)
+from relman.domain.flow import FlowPolicy, decide_release_version
 from relman.domain.versions import Version
-from relman.errors import InvalidInputError, NotFoundError
+from relman.errors import InvalidInputError
+from relman.services.production import compute_next_hotfix
 from relman.services.versioning import get_current_version
 
 if TYPE_CHECKING:
@@ -116,10 +112,9 @@ def compute_ref_event(
     if kind_of is BranchKind.RELEASE:
         version = decide_release_version(branch, policy)
     else:
-        found = find_production_tag((t.name for t in git.list_tags(merged_into=branch)), policy)
-        if found is None:
-            raise NotFoundError(f"no production release tag is reachable from {branch}", where=ref)
-        version = compute_hotfix_version(found[1], policy)
+        version = compute_next_hotfix(
+            git=git, tag_format=policy.tag_format, hotfix_token=policy.hotfix_token, ref=branch
+        ).next
     return compute_event(
         git=git,
         versioning=versioning,

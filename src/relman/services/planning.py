@@ -17,8 +17,9 @@ from relman.domain.planning import LeadTimeCheck, decide_lead_time
 from relman.domain.policy import ReleasePolicy
 from relman.domain.releases import ChecklistItem, Phase, Release
 from relman.domain.schemes import get_scheme
-from relman.errors import InvalidInputError
+from relman.errors import InvalidInputError, NotFoundError
 from relman.services.lifecycle import Tx, apply_auto_ticks, get_actor, run_in_transaction
+from relman.services.production import compute_next_hotfix
 from relman.services.versioning import compute_next, get_current_version
 
 if TYPE_CHECKING:
@@ -169,17 +170,22 @@ def _choose_version(
         )
     comp = comps[0]
     if release_type == "hotfix":
-        current = get_current_version(git=git, policy=versioning, component=comp.name, ref=head)
-        latest = current.version
-        on_hotfix = latest is not None and latest.prerelease[:1] == ("hotfix",)
-        base = latest if on_hotfix else current.last_final
-        if base is None:
+        # the rule `relman flow hotfix start` follows: on the latest production tag of main
+        ref = find_production_ref(git, versioning, head)
+        try:
+            hotfix = compute_next_hotfix(
+                git=git,
+                tag_format=comp.tag_format,
+                hotfix_token=versioning.hotfix_token,
+                ref=ref,
+            )
+        except NotFoundError as exc:
             raise InvalidInputError(
                 f"a hotfix needs a released version of {comp.label} to fix; none is tagged",
                 where="--version",
                 hint="give --version explicitly",
-            )
-        return str(base.bump("hotfix")), None  # 1.4.0 -> 1.4.1-hotfix.1 -> 1.4.1-hotfix.2
+            ) from exc
+        return str(hotfix.next), None  # 1.4.0 -> 1.4.1-hotfix.1 -> 1.4.1-hotfix.2
     nxt = compute_next(git=git, policy=versioning, component=comp.name, ref="HEAD")
     chosen = str(nxt.next if nxt.next is not None else versioning.initial_version)
     note = None
@@ -189,6 +195,18 @@ def _choose_version(
             f"{release_type} release ({chosen})"
         )
     return chosen, note
+
+
+def find_production_ref(git: GitRepo, versioning: VersioningPolicy, head: str) -> str:
+    """Where production is: the production branch (Git Flow's main) when the repository has
+    it, else ``head``."""
+    branch = versioning.production_branch
+    if branch:
+        try:
+            return git.resolve(f"refs/heads/{branch}")
+        except NotFoundError:
+            pass
+    return head
 
 
 def compute_scope(

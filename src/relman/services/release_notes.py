@@ -44,6 +44,7 @@ from relman.domain.notes import (
     parse_release_type,
 )
 from relman.domain.notes_schema import validate_notes_context
+from relman.domain.tags import is_production_version
 from relman.domain.versions import Bump, Version
 from relman.errors import ConflictError, GitError, InvalidInputError
 from relman.ports import FileChange, GitRepo, TagRef
@@ -187,7 +188,7 @@ def build_notes_context(
 
 
 def _is_production(version: Version, notes: NotesPolicy) -> bool:
-    return not version.prerelease or str(version.prerelease[0]) == notes.hotfix_token
+    return is_production_version(version, hotfix_token=notes.hotfix_token)
 
 
 def list_production_releases(

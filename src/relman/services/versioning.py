@@ -5,6 +5,8 @@ ref that match the component's tag format. The next version comes from the Conve
 since the last *final* release (so that promoting ``1.2.0-rc.2`` to ``1.2.0`` still sees the
 ``feat`` that made it a minor release), read in one streamed ``git log`` over the component's
 path filters.
+The latest production release (a final version or a hotfix) comes from
+``relman.services.production``.
 """
 
 from __future__ import annotations
@@ -24,10 +26,11 @@ from relman.domain.commits import (
     read_commits,
 )
 from relman.domain.components import Component, VersioningPolicy
-from relman.domain.tags import find_release_tags
+from relman.domain.tags import scan_release_tags
 from relman.domain.versions import Bump, Version, compute_next_version
 from relman.errors import GitError, InvalidInputError, NothingToReleaseError
 from relman.ports import GitRepo, RawCommit
+from relman.services.production import ProductionVersion, decide_production
 
 SHALLOW_MESSAGE = (
     "shallow clone: no release tag reachable from HEAD; "
@@ -37,7 +40,12 @@ SHALLOW_MESSAGE = (
 
 @dataclass(frozen=True)
 class CurrentVersion:
-    """The latest release of a component reachable from a ref (all None: never released)."""
+    """The latest release of a component reachable from a ref (all None: never released).
+
+    ``version`` is the latest release tag (a pre-release counts: ``1.3.0-rc.1``),
+    ``last_final`` the latest final one and ``production`` the latest production one (a final
+    version or a hotfix, see :func:`find_production_version`).
+    """
 
     tag: str | None
     version: Version | None
@@ -46,6 +54,7 @@ class CurrentVersion:
     last_final_tag: str | None = None
     last_final: Version | None = None
     last_final_sha: str | None = None
+    production: ProductionVersion | None = None
 
 
 @dataclass(frozen=True)
@@ -73,7 +82,8 @@ def get_current_version(
     comp = policy.get_component(component)
     head = git.resolve(ref)
     tags = git.list_tags(merged_into=head, prefix=comp.tag_format.prefix)
-    latest, final = find_release_tags(tags, comp.tag_format)
+    found = scan_release_tags(tags, comp.tag_format, hotfix_token=policy.hotfix_token)
+    latest, final = found.latest, found.final
     if latest is None:
         if git.is_shallow():
             raise GitError(
@@ -82,14 +92,26 @@ def get_current_version(
                 hint="in CI, clone with fetch-depth: 0 or fetch the tags' history",
             )
         return CurrentVersion(tag=None, version=None, sha=None, component=comp.name)
+    production = decide_production(
+        git,
+        reachable=found.production,
+        tags=tags,
+        tag_format=comp.tag_format,
+        hotfix_token=policy.hotfix_token,
+        head=head,
+    )
+    tag, version, sha = latest[1].name, latest[0], latest[1].sha
+    if production is not None and production.merged and production.version > version:
+        tag, version, sha = production.tag, production.version, production.sha
     return CurrentVersion(
-        tag=latest[1].name,
-        version=latest[0],
-        sha=latest[1].sha,
+        tag=tag,
+        version=version,
+        sha=sha,
         component=comp.name,
         last_final_tag=final[1].name if final else None,
         last_final=final[0] if final else None,
         last_final_sha=final[1].sha if final else None,
+        production=production,
     )
 
 
