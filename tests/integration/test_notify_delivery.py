@@ -327,6 +327,36 @@ def test_a_webhook_receiver_that_errors_gets_the_post_again_when_it_recovers(
     assert len(deliveries) == 7 and len(set(deliveries)) == 6  # the retry keeps its id
 
 
+def test_a_webhook_receiver_down_for_longer_than_the_attempts_loses_nothing(
+    wired: Services, receiver: HttpReceiver
+) -> None:
+    receiver.stop()  # really down: the port refuses connections
+    opened = incident_opened(incident_id="INC-3", title="Checkout down", severity="P1", at=T0)
+    _queue(wired, opened)
+    attempts = wired.notifications.policy.retry.max_attempts + 4  # 12 hours of outage
+    for _ in range(attempts):
+        report = deliver_pending(notifications=wired.notifications)
+        hooks = [r for r in report.failed if r.channel in ("slack", "phone")]
+        assert hooks and report.dead == []  # an outage never makes a row dead
+        assert all("cannot reach the webhook" in (r.last_error or "") for r in hooks)
+        wired.clock.advance(hours=1, minutes=15)  # type: ignore[attr-defined]
+    with wired.uow_factory() as uow:
+        waiting = [r for r in uow.outbox.list() if r.channel in ("slack", "phone")]
+    assert {(r.status.value, r.attempts) for r in waiting} == {("failed", attempts)}
+    assert receiver.posts == []
+
+    receiver.start()  # back, on the same port
+    back = deliver_pending(notifications=wired.notifications)
+    assert {r.id for r in back.sent} == {r.id for r in waiting}
+    assert (back.failed, back.dead) == ([], [])
+    wired.clock.advance(hours=2)  # type: ignore[attr-defined]
+    assert deliver_pending(notifications=wired.notifications).sent == []  # nothing twice
+    phone = [p.headers["X-Relman-Delivery"] for p in receiver.posts_to("/phone")]
+    assert len(phone) == len(set(phone)) == len([r for r in waiting if r.channel == "phone"])
+    assert len(receiver.posts_to("/slack")) == 1  # one message for the channel's roles
+    assert all(b"INC-3" in p.body for p in receiver.posts)
+
+
 def test_a_refused_smtp_login_is_dead_at_once_and_never_shows_the_password(
     wired: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:

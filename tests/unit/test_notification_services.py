@@ -106,9 +106,22 @@ def test_an_outage_never_fails_the_caller_and_nothing_is_lost_or_sent_twice() ->
     assert {r.attempts for r in rig.rows() if r.channel == "email"} == {2}
 
 
-def test_after_the_last_attempt_a_row_is_dead_until_retry_all() -> None:
+def test_an_outage_never_uses_up_the_attempts() -> None:
     rig = Rig(max_attempts=2)
-    rig.notifiers["email"].fail_with = IntegrationError("down")
+    rig.notifiers["email"].fail_with = IntegrationError("connection refused")
+    _start(rig)
+    for _ in range(6):  # three times max_attempts, an hour apart
+        report = deliver_pending(notifications=rig.notifications)
+        assert (len(report.failed), report.dead) == (8, [])
+        rig.clock.advance(hours=1, minutes=15)
+    rig.notifiers["email"].fail_with = None  # the server is back: everything goes out
+    assert len(deliver_pending(notifications=rig.notifications).sent) == 8
+    assert len(rig.sent("email")) == 8
+
+
+def test_after_the_last_attempt_an_unexpected_error_is_dead_until_retry_all() -> None:
+    rig = Rig(max_attempts=2)
+    rig.notifiers["email"].fail_with = RuntimeError("adapter bug")
     _start(rig)
     deliver_pending(notifications=rig.notifications)
     rig.clock.advance(hours=1)

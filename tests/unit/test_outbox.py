@@ -89,6 +89,22 @@ def test_a_failed_attempt_is_retried_after_the_backoff_until_the_attempts_are_us
     assert (last.status, last.next_attempt_at) == (S.DEAD, None)
 
 
+@pytest.mark.parametrize("attempts", [5, 9, 40, 1000])
+def test_a_transient_failure_is_never_dead_and_retries_at_the_capped_backoff(
+    attempts: int,
+) -> None:
+    # an outage longer than max_attempts allows: the row keeps waiting for the server
+    row = decide_failed(
+        entry(attempts=attempts), at=T0, error="refused", policy=RETRY, rand=0.5, transient=True
+    )
+    assert (row.status, row.next_attempt_at) == (S.FAILED, T0 + RETRY.cap)
+    # a permanent error wins over transient: dead at once
+    dead = decide_failed(
+        entry(attempts=1), at=T0, error="x", policy=RETRY, rand=0.5, permanent=True, transient=True
+    )
+    assert dead.status is S.DEAD
+
+
 def test_a_permanent_error_gives_up_at_once() -> None:
     dead = decide_failed(
         entry(attempts=1), at=T0, error="no secret", policy=RETRY, rand=0.5, permanent=True

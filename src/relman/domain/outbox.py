@@ -5,8 +5,16 @@ event that causes it, and delivered after the commit. Delivery states:
 
     pending ──claimed──> sending ──ok──> sent
        │                    └──error──> failed ──(next_attempt_at reached)──> sending ...
-       │                                   └─ attempts == max_attempts, or permanent ─> dead
+       │                                   └─ permanent, or attempts == max_attempts
+       │                                      and not transient ─> dead
        └─ superseded (an incident reminder nobody needs any more) ─> cancelled
+
+A **transient** failure (the server is down: connection refused or reset, a timeout, an HTTP
+5xx, an SMTP 4xx) never makes a row dead: it stays failed and is retried at the capped backoff
+(``cap``, 1 hour) for as long as the outage lasts, so nothing is lost when the server comes
+back. A **permanent** failure (login refused, a webhook's 4xx, a missing secret, an unknown
+recipient, a broken template) is dead at once. ``max_attempts`` bounds only failures that are
+neither (an unexpected error in a channel adapter).
 
 A deliverer claims a row (``sending``) for a lease; if it dies mid-send the row is due again
 when the lease (its ``next_attempt_at``) runs out. ``relman notify retry`` makes failed rows
@@ -85,7 +93,7 @@ class OutboxEntry:
 class RetryPolicy:
     """Bounded exponential backoff with jitter."""
 
-    max_attempts: int = 8
+    max_attempts: int = 8  # for errors neither transient nor permanent (see the docstring)
     base: timedelta = timedelta(seconds=30)
     cap: timedelta = timedelta(hours=1)
     jitter: float = 0.2  # +/- this share of the delay
@@ -165,9 +173,11 @@ def decide_failed(
     policy: RetryPolicy,
     rand: float,
     permanent: bool = False,
+    transient: bool = False,
 ) -> OutboxEntry:
-    """After a failed attempt (``entry.attempts`` counts it): retry later, or give up (dead)."""
-    if permanent or entry.attempts >= policy.max_attempts:
+    """After a failed attempt (``entry.attempts`` counts it): retry later, or give up (dead).
+    A transient failure is always retried (at most ``cap`` later); a permanent one is dead."""
+    if permanent or (not transient and entry.attempts >= policy.max_attempts):
         return dataclasses.replace(
             entry, status=DeliveryStatus.DEAD, next_attempt_at=None, last_error=error
         )

@@ -8,9 +8,12 @@
 3. group: person channels (email) send one message per row; role-wide channels (Slack,
    webhooks, the status feed) send identical messages of one event once, for all its rows;
 4. claim the rows (a conditional update, committed), send, and record the outcome of each row:
-   sent, failed (retried after an exponential backoff with jitter) or dead (the attempts are
-   used up, or the error is permanent: a missing secret, a refused address, a broken template,
-   a channel that is not configured). Once a channel fails with an outage in a run, its other
+   sent, failed (retried after an exponential backoff with jitter) or dead (the error is
+   permanent: a missing secret, a refused login or address, a webhook's 4xx, a broken template,
+   a channel that is not configured). An outage (``IntegrationError``: connection refused or
+   reset, a timeout, a 5xx, an SMTP 4xx) is transient and never makes a row dead: it is
+   retried at the capped backoff until the server is back; ``max_attempts`` only bounds
+   unexpected adapter errors. Once a channel fails with an outage in a run, its other
    messages are recorded as failed with the same error without being tried, so a server that
    hangs until the timeout costs one timeout per run, not one per message.
 
@@ -51,6 +54,8 @@ if TYPE_CHECKING:
 
 PERMANENT_ERRORS = (ConfigError, InvalidInputError, NotFoundError)
 """Errors that retrying cannot fix: the row is dead until ``notify retry --all``."""
+TRANSIENT_ERRORS = (IntegrationError,)
+"""Outages: the row stays failed and is retried (at the capped backoff) until it is sent."""
 
 
 @dataclass
@@ -232,8 +237,9 @@ def _send(group: _Group, notifications: Notifications) -> RelmanError | None:
         notifier.send(_message(group))
     except RelmanError as exc:
         return exc
-    except Exception as exc:  # an adapter bug must not fail the caller either
-        return IntegrationError(f"{type(exc).__name__}: {exc}", where=f"channel {first.channel}")
+    except Exception as exc:  # an adapter bug must not fail the caller either (not an outage:
+        # retried up to max_attempts, then dead)
+        return RelmanError(f"{type(exc).__name__}: {exc}", where=f"channel {first.channel}")
     return None
 
 
@@ -258,6 +264,7 @@ def _record(
                     policy=retry,
                     rand=notifications.random(),
                     permanent=isinstance(error, PERMANENT_ERRORS),
+                    transient=isinstance(error, TRANSIENT_ERRORS),
                 )
                 (report.dead if done.status is DeliveryStatus.DEAD else report.failed).append(done)
             # our claim still holds unless the lease ran out and another deliverer took it
