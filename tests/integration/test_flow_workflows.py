@@ -345,7 +345,8 @@ def test_hotfix_during_an_open_release(flow_repo: RepoBuilder) -> None:
         path, "rev-parse", "v1.2.0^{commit}"
     )
     assert show(path, "HEAD", "VERSION") == "1.2.1-hotfix.1"
-    assert "'19.0.1.2.1-hotfix.1'" in show(path, "HEAD", "addons/smart_farm/__manifest__.py")
+    # Odoo manifests take dotted numbers only: the hotfix line's patch version
+    assert "'19.0.1.2.1'" in show(path, "HEAD", "addons/smart_farm/__manifest__.py")
     fix = flow_repo.commit("fix(b2b): payment gateway timeout", {"b2b/pay.py": "TIMEOUT = 30\n"})
 
     outcome = run(path, "hotfix finish")

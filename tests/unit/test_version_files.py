@@ -76,7 +76,12 @@ MANIFEST = """\
         ("sub/pyproject.toml", POETRY, "0.4.0", "0.4.0"),
         ("package.json", PACKAGE_JSON, "2.2.0-rc.1", "2.2.0-rc.1"),
         ("addons/farm/__manifest__.py", MANIFEST, "1.3.0", "19.0.1.3.0"),
-        ("addons/farm/__manifest__.py", MANIFEST, "1.2.4-hotfix.1", "19.0.1.2.4-hotfix.1"),
+        (
+            "addons/farm/__manifest__.py",
+            MANIFEST,
+            "1.2.4-hotfix.1",
+            "19.0.1.2.4",
+        ),  # Odoo: dotted numbers only
         ("VERSION", "1.2.0\n", "1.2.1-hotfix.1", "1.2.1-hotfix.1"),
         ("VERSION", "  1.2.0  ", "2.0.0", "2.0.0"),
     ],

@@ -10,7 +10,8 @@ Built in (J-003 §4.3 components):
 - ``pyproject.toml``: ``[project].version`` and ``[tool.poetry].version``;
 - ``package.json``: the top-level ``"version"``;
 - ``__manifest__.py`` (Odoo modules): ``'version': '19.0.1.2.0'``, keeping the Odoo series
-  prefix (``19.0.``) in front of the module version;
+  prefix (``19.0.``) in front of the module version; prereleases and hotfixes are written
+  without their suffix, since Odoo accepts dotted numbers only;
 - ``VERSION``: the whole file is the version.
 """
 
@@ -221,8 +222,12 @@ class OdooManifestHandler:
         return []
 
     def render(self, raw: str, version: str) -> str:
+        # Odoo reads a manifest version as dotted numbers only: a prerelease such as the
+        # J-003 hotfix 1.2.1-hotfix.2 is written as the patch its line leads to (1.2.1), so
+        # `odoo -u` still sees the module version rise and runs its 1.2.1 migrations.
+        numeric = version.split("+", 1)[0].split("-", 1)[0]
         series = _ODOO_SERIES.match(raw)
-        return f"{series[1]}.{version}" if series else version
+        return f"{series[1]}.{numeric}" if series else numeric
 
 
 def _literal_span(text: str, node: ast.Constant, path: str) -> VersionSpan:
