@@ -153,4 +153,24 @@ def test_every_documented_code_is_exercised_or_named_elsewhere() -> None:
     documented = {int(m) for m in re.findall(r"^\| (\d+) \|", DOC.read_text(), flags=re.M)}
     # 10 and 11 come from deployments (tests/integration/test_deploy_*), 70 and 130 are not
     # user errors; every other documented code has a case above.
-    assert documented - {10, 11, 70, 130} == set(CASES)
+    assert documented - {10, 11, 70, 130} == set(CASES)  # 70: test_a_bug_in_relman_exits_70
+
+
+def test_a_bug_in_relman_exits_70_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from relman.cli import main as cli_main
+    from relman.domain import versions
+
+    def broken(*_args: object, **_kwargs: object) -> object:
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(versions, "get_scheme", broken)
+    code = cli_main.main(["version", "validate", "1.2.3"])
+    err = capsys.readouterr().err
+    assert code == 70
+    assert "internal error: RuntimeError: simulated bug" in err
+    assert "--debug" in err
+    assert "Traceback" not in err
+    with pytest.raises(RuntimeError):
+        cli_main.main(["--debug", "version", "validate", "1.2.3"])

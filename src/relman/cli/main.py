@@ -220,7 +220,7 @@ def root(
         typer.Option(
             "--config",
             envvar="RELMAN_CONFIG",
-            help="Policy file (default: relman.toml, then [tool.relman] in pyproject.toml).",
+            help="Policy file (default: relman.toml, then \\[tool.relman] in pyproject.toml).",
             dir_okay=False,
         ),
     ] = None,
@@ -265,6 +265,15 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug in relman: never let it pass for a check failure (exit 1)
+        if "--debug" in args:
+            raise
+        internal = RelmanError(
+            f"internal error: {type(exc).__name__}: {exc}",
+            hint="rerun with --debug for the traceback and report it",
+        )
+        print_error(internal, as_json=want_json)
+        return internal.exit_code
     return result if isinstance(result, int) else 0
 
 
