@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from relman.errors import ConfigError, InvalidVersionError
-from relman.settings import Settings, load_settings
+from relman.settings import Settings, find_config, load_settings
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -43,6 +43,7 @@ class Services:
     settings: Settings
     repo_path: Path
     overrides: dict[str, object] = field(default_factory=dict)
+    policy_file: Path | None = None  # where `settings` came from; None: the built-in defaults
 
     @cached_property
     def git(self) -> GitRepo:
@@ -73,7 +74,18 @@ class Services:
             return injected  # type: ignore[return-value]
         store = self.store
         store.ensure_upgraded()
-        return store.unit_of_work
+        from relman.services.policy_audit import (
+            PolicyStamp,
+            audit_policy_changes,
+            compute_policy_digest,
+        )
+
+        stamp = PolicyStamp(  # a changed policy is audited by the next write (docs/store.md)
+            digest=compute_policy_digest(self.settings.model_dump(mode="json")),
+            source=str(self.policy_file) if self.policy_file else "defaults",
+            people=frozenset(self.settings.people),
+        )
+        return audit_policy_changes(store.unit_of_work, stamp)
 
     @cached_property
     def commit_policy(self) -> CommitPolicy:
@@ -405,9 +417,13 @@ def build_services(
 ) -> Services:
     """Load the policy for ``repo`` and wire the services (adapters may be overridden)."""
     repo = repo.resolve()
+    policy_file = config
     if settings is None:
         settings = load_settings(repo, config_file=config)
-    return Services(settings=settings, repo_path=repo, overrides=dict(overrides))
+        policy_file = config or find_config(repo)[0]
+    return Services(
+        settings=settings, repo_path=repo, overrides=dict(overrides), policy_file=policy_file
+    )
 
 
 def build_demo(

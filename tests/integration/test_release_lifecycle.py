@@ -157,10 +157,13 @@ def test_minor_release_walks_g1_to_g7_and_the_audit_log_verifies(
         _advance(lc)
     with lc.uow_factory() as uow:
         entries = list(uow.audit.list(subject="R-1"))
+        policy_changes = list(uow.audit.list(subject="policy"))
         verdict = uow.audit.verify()
         closed = uow.releases.get("R-1")
         items = {i.item_id: i for i in uow.checklists.list("R-1")}
-    assert verdict.ok and verdict.checked == len(entries)
+    # besides R-1's entries: the policy in force, recorded by the first write (docs/store.md)
+    assert [e.action for e in policy_changes] == ["policy.change"]
+    assert verdict.ok and verdict.checked == len(entries) + 1
     actions = Counter(e.action for e in entries)
     assert actions["release.advance"] == 5
     assert actions["gate.sign"] == 9
