@@ -1,11 +1,16 @@
-"""Planning checks for a new release (J-003 §2): enough lead time before the target date?"""
+"""Planning checks for a new release (J-003 §2): enough lead time before the target date? Is
+the version still free, or was it rolled back or built already (a version is one build)?"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from relman.domain.deployment_records import Deployment, DeploymentStatus
 from relman.domain.policy import ReleaseTypePolicy
+from relman.domain.releases import Phase, Release
+from relman.domain.versions import Version
 from relman.errors import BlockedError, InvalidInputError
 
 
@@ -68,3 +73,76 @@ def _human(delta: timedelta) -> str:
         weeks = days // 7
         return "1 week" if weeks == 1 else f"{weeks} weeks"
     return f"{days} days"
+
+
+# --------------------------------------------------------------------------------------
+# Spent versions: a version is one build (J-003 §4.2, §6.1)
+
+
+@dataclass(frozen=True)
+class SpentVersion:
+    """A version that must not be planned again: its release was rolled back, or a build of it
+    was already deployed somewhere (the targets keep each version's build, immutable)."""
+
+    version: str
+    release_id: str
+    reason: str  # "was rolled back" | "has a build (D-2 deployed it to dev)"
+
+    def describe(self) -> str:
+        return f"{self.version} {self.reason} ({self.release_id})"
+
+
+def list_spent_versions(
+    releases: Iterable[Release],
+    deployments: Iterable[Deployment],
+    *,
+    components: tuple[str, ...],
+) -> dict[str, SpentVersion]:
+    """The spent versions of ``components`` (a release of the same components), by version text.
+
+    A release record in ROLLED_BACK spends its version; so does any deployment that ran (not
+    a dry run), whatever became of it: its build is installed on the target.
+    """
+    built: dict[str, Deployment] = {}
+    for dep in deployments:
+        if dep.status is not DeploymentStatus.DRY_RUN:
+            built.setdefault(dep.release_id, dep)
+    spent: dict[str, SpentVersion] = {}
+    for release in releases:
+        if tuple(release.components) != tuple(components):
+            continue
+        key = normalize_version_text(release.version)
+        if release.phase is Phase.ROLLED_BACK:
+            spent[key] = SpentVersion(release.version, release.id, "was rolled back")
+        elif release.id in built and key not in spent:
+            dep = built[release.id]
+            reason = f"has a build ({dep.id} deployed it to {dep.environment})"
+            spent[key] = SpentVersion(release.version, release.id, reason)
+    return spent
+
+
+def normalize_version_text(text: str) -> str:
+    """``v1.2.1`` and ``1.2.1`` are one version; build metadata does not make another one."""
+    value = text.strip()
+    if value[:1] in "vV" and value[1:2].isdigit():
+        value = value[1:]
+    return value.split("+", 1)[0]
+
+
+def decide_unspent_version(
+    chosen: Version, spent: Mapping[str, SpentVersion]
+) -> tuple[Version, tuple[SpentVersion, ...]]:
+    """``chosen``, or the first version after it that is not spent, and the ones skipped.
+
+    A final version moves to the next patch (1.2.1 -> 1.2.2), a pre-release to its next
+    number (1.2.1-hotfix.2 -> 1.2.1-hotfix.3, 1.3.0-rc.1 -> 1.3.0-rc.2).
+    """
+    skipped: list[SpentVersion] = []
+    version = chosen
+    for _ in range(len(spent) + 1):
+        found = spent.get(normalize_version_text(str(version)))
+        if found is None:
+            break
+        skipped.append(found)
+        version = version.bump("prerelease" if version.is_prerelease else "patch")
+    return version, tuple(skipped)

@@ -13,11 +13,18 @@ from typing import TYPE_CHECKING
 
 from relman.domain.checklists import plan_checklists
 from relman.domain.commits import find_tickets
-from relman.domain.planning import LeadTimeCheck, decide_lead_time
+from relman.domain.planning import (
+    LeadTimeCheck,
+    decide_lead_time,
+    decide_unspent_version,
+    list_spent_versions,
+    normalize_version_text,
+)
 from relman.domain.policy import ReleasePolicy
 from relman.domain.releases import ChecklistItem, Phase, Release
 from relman.domain.schemes import get_scheme
-from relman.errors import InvalidInputError, NotFoundError
+from relman.domain.versions import Version
+from relman.errors import ConflictError, InvalidInputError, NotFoundError
 from relman.services.lifecycle import Tx, apply_auto_ticks, get_actor, run_in_transaction
 from relman.services.production import compute_next_hotfix
 from relman.services.versioning import compute_next, get_current_version
@@ -91,13 +98,18 @@ def plan_release(
     warnings += [note] if note else []
     scope = compute_scope(git, versioning, comps, head)
 
+    auto = version.strip().lower() == "auto"
+    names = tuple(c.name for c in comps if c.name is not None)
+
     def work(tx: Tx) -> PlannedRelease:
+        fresh, notices = _skip_spent_version(tx, chosen, components=names, auto=auto)
+        notes = [*warnings, *notices]
         release = Release(
             id=tx.uow.releases.next_id(),
-            title=title.strip() or f"{release_type.capitalize()} release {chosen}",
+            title=title.strip() or f"{release_type.capitalize()} release {fresh}",
             release_type=type_policy.name,
-            version=chosen,
-            components=tuple(c.name for c in comps if c.name is not None),
+            version=fresh,
+            components=names,
             phase=Phase.PLAN,
             planned_by=planner.id,
             target_date=target_date,
@@ -133,9 +145,37 @@ def plan_release(
                 },
             )
         ticked = apply_auto_ticks(tx, release, policy)
-        return PlannedRelease(release, check, scope, len(items), ticked, warnings)
+        return PlannedRelease(release, check, scope, len(items), ticked, notes)
 
     return run_in_transaction(uow_factory=uow_factory, clock=clock, actor=planner.id, work=work)
+
+
+def _skip_spent_version(
+    tx: Tx, chosen: str, *, components: tuple[str, ...], auto: bool
+) -> tuple[str, list[str]]:
+    """``chosen`` unless it is spent (rolled back, or built already: a version is one build).
+
+    ``--version auto`` moves on to the next free version with a notice naming the release
+    that spent it; a version given explicitly is refused (ConflictError).
+    """
+    spent = list_spent_versions(
+        tx.uow.releases.list(), tx.uow.deployments.list(), components=components
+    )
+    found = spent.get(normalize_version_text(chosen))
+    if found is None:
+        return chosen, []
+    why = (
+        f"version {found.describe()}: a version is one build, and its artifact is already "
+        "installed (immutable) on the targets"
+    )
+    version = Version.parse(chosen) if auto else None
+    if version is None:
+        raise ConflictError(
+            why, where="--version", hint="plan the next version, or --version auto to skip it"
+        )
+    fresh, skipped = decide_unspent_version(version, spent)
+    notice = "; ".join(f"version {s.describe()}" for s in skipped)
+    return str(fresh), [f"{notice}: planned as {fresh} instead"]
 
 
 def get_components(versioning: VersioningPolicy, names: Sequence[str]) -> list[Component]:
