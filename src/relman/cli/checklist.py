@@ -100,3 +100,47 @@ def tick(
         f"{view.esc(ticked.text)} on {release_id}"
     )
     view.print_auto_ticked(done.auto_ticked)
+
+
+@app.command("open")
+def open_(
+    ctx: typer.Context,
+    release_id: ReleaseArg,
+    checklist: Annotated[
+        str,
+        typer.Argument(
+            help="The checklist id, e.g. A-pre, A-day, A-post, 9.4.", show_default=False
+        ),
+    ],
+    actor: ActorOpt,
+    as_json: Annotated[bool, view.JSON_OPT] = False,
+) -> None:
+    """Open a checklist no release type gets by itself (Appendix A: A-pre, A-day, A-post)."""
+    from relman.services.checklists import open_checklist
+
+    lc = view.lifecycle(ctx)
+    opened = open_checklist(
+        uow_factory=lc.uow_factory,
+        policy=lc.policy,
+        clock=lc.clock,
+        release_id=release_id,
+        checklist_id=checklist,
+        actor=actor,
+    )
+    shown = opened.checklist
+    if as_json:
+        _common.print_json(
+            {
+                "release": release_id,
+                "checklist": shown.id,
+                "title": shown.title,
+                "items": view.to_json(shown.items),
+                "auto_ticked": view.to_json(opened.auto_ticked),
+            }
+        )
+        return
+    view.out().print(
+        f"opened {view.esc(shown.id)} {view.esc(shown.title)} on {view.esc(release_id)}: "
+        f"{len(shown.items)} items, {shown.ticked} ticked"
+    )
+    view.print_auto_ticked(opened.auto_ticked)

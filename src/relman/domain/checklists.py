@@ -30,6 +30,21 @@ def plan_checklist(release: Release, spec: ChecklistSpec) -> list[ChecklistItem]
     ]
 
 
+def plan_open_checklist(
+    release: Release, spec: ChecklistSpec, existing: Iterable[ChecklistItem]
+) -> list[ChecklistItem]:
+    """Open a checklist on demand (Appendix A, §9.4, or one of another release type): its
+    unticked items. ConflictError when the release already has it or takes no ticks."""
+    decide_transition(release.phase, Action.TICK)
+    if any(item.checklist_id == spec.id for item in existing):
+        raise ConflictError(
+            f"checklist {spec.id} ({spec.title}) is already open on release {release.id}",
+            where=f"release {release.id} checklist {spec.id}",
+            hint=f"relman checklist show {release.id} --checklist {spec.id}",
+        )
+    return plan_checklist(release, spec)
+
+
 def plan_checklists(release: Release, policy: ReleasePolicy) -> list[ChecklistItem]:
     """Every checklist that applies to the release's type, unticked, in policy order."""
     return [

@@ -1,4 +1,5 @@
-"""Checklist use cases (issue 3 §4, J-003 §7): show a release's checklists, tick items by hand.
+"""Checklist use cases (issue 3 §4, J-003 §7): show a release's checklists, tick items by hand,
+open a checklist on demand (Appendix A ``A-pre``/``A-day``/``A-post``, §9.4 Rollback).
 
 Items whose proof holds (evidence, a passed gate, an event) are ticked automatically by every
 write use case (`relman.services.lifecycle.apply_auto_ticks`), with a link to the proof.
@@ -9,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from relman.domain.checklists import decide_tick, get_item
+from relman.domain.checklists import decide_tick, get_item, plan_open_checklist
 from relman.domain.policy import ReleasePolicy
 from relman.domain.releases import ChecklistItem, Release
 from relman.services.lifecycle import Tx, apply_auto_ticks, get_actor, read, run_in_transaction
@@ -88,5 +89,44 @@ def tick_item(
         tx.uow.checklists.update(ticked)
         tx.record("checklist.tick", release.id, before=item, after=ticked)
         return Ticked(ticked, apply_auto_ticks(tx, updated, policy))
+
+    return run_in_transaction(uow_factory=uow_factory, clock=clock, actor=person.id, work=work)
+
+
+@dataclass(frozen=True)
+class OpenedChecklist:
+    checklist: ChecklistView
+    auto_ticked: list[ChecklistItem]
+
+
+def open_checklist(
+    *,
+    uow_factory: UnitOfWorkFactory,
+    policy: ReleasePolicy,
+    clock: Clock,
+    release_id: str,
+    checklist_id: str,
+    actor: str,
+) -> OpenedChecklist:
+    """Add the checklist ``checklist_id`` (``A-pre``) to a release: the ones no release type
+    instantiates (``applies_to = []``) are opened this way. Items whose proof already holds
+    are ticked at once. NotFoundError for an unknown checklist, ConflictError if it is open."""
+    person = get_actor(policy, actor)
+    spec = policy.get_checklist(checklist_id)
+
+    def work(tx: Tx) -> OpenedChecklist:
+        release = tx.uow.releases.get(release_id)
+        items = plan_open_checklist(release, spec, tx.uow.checklists.list(release.id))
+        updated = tx.save_release(release, release)
+        for item in items:
+            tx.uow.checklists.add(item)
+        tx.record(
+            "checklist.open",
+            release.id,
+            after={"checklist": spec.id, "items": [i.item_id for i in items]},
+        )
+        ticked = apply_auto_ticks(tx, updated, policy)
+        now = list(tx.uow.checklists.list(release.id, checklist_id=spec.id))
+        return OpenedChecklist(_view(spec.id, now, policy), ticked)
 
     return run_in_transaction(uow_factory=uow_factory, clock=clock, actor=person.id, work=work)
