@@ -35,8 +35,6 @@ def _walk(command: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...]
 
 
 COMMANDS = dict(_walk(typer.main.get_command(app), ()))
-# The root's --config help lives in relman/cli/main.py (owned by the lazy-loading work):
-# "then [tool.relman] in pyproject.toml" needs "\\[tool.relman]" there; drop this mark then.
 
 
 def _is_style(tag: str) -> bool:
