@@ -212,7 +212,7 @@ def test_a_bad_version_is_caught_before_it_takes_traffic(ws: Workspace) -> None:
 def test_a_bad_version_is_rolled_back_automatically_under_load(ws: Workspace) -> None:
     """The smoke suite only checks /health, so the bad build (50 % errors) takes traffic;
     monitoring sees the error rate over 1 % and rolls back on its own (J-003 §9.1 critical)."""
-    ws.env_rules["prod"] = "observation_seconds = 8\n"
+    ws.env_rules["prod"] = "observation_seconds = 5\n"
     ws.write_config('[verification.smoke]\nchecks = [{ name = "health", path = "/health" }]\n')
     ws.add_release("R-1", "1.0.0", release_type="hotfix")
     ws.add_release("R-2", "1.1.0", release_type="hotfix")
