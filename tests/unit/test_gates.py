@@ -18,7 +18,7 @@ from release_factories import (
 )
 
 from relman.domain.checklists import plan_checklists
-from relman.domain.gates import GateStatus, decide_advance, evaluate_gate
+from relman.domain.gates import GateStatus, compute_evidence_link, decide_advance, evaluate_gate
 from relman.domain.releases import ChecklistItem, Evidence, Phase, Release, SignOff, Waiver
 from relman.errors import BlockedError, ConflictError
 
@@ -171,6 +171,15 @@ def test_g3_coverage_and_security(evidence: Evidence, criterion: str, expected: 
         states(status("G3", make_release(phase=Phase.TEST), evidence=[evidence]))[criterion]
         == expected
     )
+
+
+def test_an_unmet_evidence_criterion_cites_the_evidence_that_failed_it() -> None:
+    failing = make_evidence("sarif", {"total": 1, "by_level_severity": {"error/-": 1}})
+    g3 = status("G3", make_release(phase=Phase.TEST), evidence=[failing])
+    security = next(c for c in g3.criteria if c.id == "G3.security")
+    assert security.state == "unmet"
+    assert security.proof == compute_evidence_link(failing)
+    assert security.proof is not None and "sarif" in security.proof
 
 
 def test_hotfix_g3_is_smoke_tests_only() -> None:

@@ -118,7 +118,8 @@ def _criterion_status(
         return CriterionStatus(
             spec.id, spec.description, "waived", waived, f"waiver {waiver.at.isoformat()}"
         )
-    return CriterionStatus(spec.id, spec.description, "unmet", detail, None)
+    # an unmet criterion still cites the evidence that failed it, when there is some
+    return CriterionStatus(spec.id, spec.description, "unmet", detail, proof)
 
 
 Verdict = tuple[bool, str, str | None]
