@@ -392,7 +392,11 @@ def _print_ratios(rows: list[tuple[int, Result]]) -> None:
         for name in ("relman version next -c full", "relman notes --format json"):
             value = ratio(count, name)
             if value is not None:
-                print(f"{count:,} commits: `{name}` / `git log` = {value:.2f}x")
+                best = min(by[(count, name)].runs) / min(by[(count, "git log")].runs)
+                print(
+                    f"{count:,} commits: `{name}` / `git log` = {value:.2f}x "
+                    f"(fastest runs: {best:.2f}x)"
+                )
         full, start = (
             by.get((count, "relman version next -c full")),
             by.get((count, "relman version current -c full")),
