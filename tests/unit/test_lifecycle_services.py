@@ -271,16 +271,28 @@ def test_plan_hotfix_auto_version_and_explicit_version(
     assert again.version == "1.0.1-hotfix.2"
 
 
-def test_plan_auto_warns_when_the_commits_call_for_another_bump(
+def test_plan_auto_refuses_a_type_smaller_than_the_commits(
+    uow: InMemoryUnitOfWork, clock: FixedClock, git: FakeGit
+) -> None:
+    with pytest.raises(InvalidInputError, match="call for a minor bump: a patch release"):
+        planning.plan_release(
+            **_deps(uow, clock), git=git, versioning=VERSIONING, actor=PLANNER,
+            release_type="patch", target_date=date(2026, 3, 6),
+        )  # fmt: skip
+    assert uow.releases.list() == []
+    assert uow.audit.list() == []
+
+
+def test_plan_auto_takes_the_version_change_of_the_release_type(
     uow: InMemoryUnitOfWork, clock: FixedClock, git: FakeGit
 ) -> None:
     planned = planning.plan_release(
         **_deps(uow, clock), git=git, versioning=VERSIONING, actor=PLANNER,
-        release_type="patch", target_date=date(2026, 3, 6),
+        release_type="major", target_date=date(2026, 4, 6),
     )  # fmt: skip
-    assert planned.release.version == "1.1.0"
+    assert planned.release.version == "2.0.0"  # J-003 §2.1: MAJOR increment (X.0.0)
     assert planned.warnings == [
-        "the commits in v1.0.0..HEAD call for a minor bump, planned as a patch release (1.1.0)"
+        "the commits in v1.0.0..HEAD call for a minor bump, planned as a major release (2.0.0)"
     ]
 
 

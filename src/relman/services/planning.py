@@ -23,7 +23,7 @@ from relman.domain.planning import (
 from relman.domain.policy import ReleasePolicy
 from relman.domain.releases import ChecklistItem, Phase, Release
 from relman.domain.schemes import get_scheme
-from relman.domain.versions import Version
+from relman.domain.versions import Bump, Version
 from relman.errors import ConflictError, InvalidInputError, NotFoundError
 from relman.services.lifecycle import Tx, apply_auto_ticks, get_actor, run_in_transaction
 from relman.services.production import compute_next_hotfix
@@ -226,10 +226,21 @@ def _choose_version(
                 hint="give --version explicitly",
             ) from exc
         return str(hotfix.next), None  # 1.4.0 -> 1.4.1-hotfix.1 -> 1.4.1-hotfix.2
+    # J-003 §2: the release type decides the version change (major X.0.0, minor x.Y.0,
+    # patch x.y.Z); the commits may ask for less, never for more.
     nxt = compute_next(git=git, policy=versioning, component=comp.name, ref="HEAD")
-    chosen = str(nxt.next if nxt.next is not None else versioning.initial_version)
+    wanted = Bump.parse(release_type)
+    if nxt.bump > wanted:
+        raise InvalidInputError(
+            f"the commits in {nxt.range} call for a {nxt.bump} bump: a {release_type} "
+            "release cannot carry them",
+            where="--type",
+            hint=f"plan a {nxt.bump} release, or give --version explicitly",
+        )
+    base = get_current_version(git=git, policy=versioning, component=comp.name).last_final
+    chosen = str(base.bump(release_type) if base is not None else versioning.initial_version)
     note = None
-    if str(nxt.bump) != release_type:
+    if nxt.bump != wanted:
         note = (
             f"the commits in {nxt.range} call for a {nxt.bump} bump, planned as a "
             f"{release_type} release ({chosen})"
