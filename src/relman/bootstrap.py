@@ -352,6 +352,7 @@ class Services:
             files=self.files,
             timezone=s.windows.timezone,
             product=s.project.name,
+            production=self.deployments.path.production,
         )
 
     @cached_property

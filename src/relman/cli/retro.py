@@ -33,7 +33,12 @@ def new(
         Path | None, typer.Option("--output", "-o", help="Also write it here (Markdown).")
     ] = None,
     downtime: Annotated[
-        float | None, typer.Option("--downtime", help="Downtime in minutes, when known.")
+        float | None,
+        typer.Option(
+            "--downtime",
+            help="Downtime in minutes, given by hand: overrides the figure measured from the "
+            "release's production deployments.",
+        ),
     ] = None,
     participants: Annotated[
         list[str] | None,

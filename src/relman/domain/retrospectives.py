@@ -5,7 +5,9 @@ deployment (§2.3 step 6, §13.1 "Retrospective scheduled"). ``relman retro new 
 one from the §14.4 template with its metrics filled in from what relman recorded:
 
 - planned date: the release's target date; actual date: its production deployment;
-- downtime: minutes, when known (given on the command line or recorded by a deployment);
+- downtime: minutes, measured from the release's production deployments
+  (`relman.domain.downtime`), unless given on the command line, which overrides it; the metrics
+  say which (``downtime_source``: measured | given | unknown) and keep the measured figure;
 - defects found post-release: incidents linked to the release, opened after its deployment;
 - rollback required: the release was rolled back.
 """
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from relman.domain.downtime import DowntimeMeasure
 from relman.domain.incidents import Incident
 from relman.domain.releases import Phase, Release
 from relman.errors import ConflictError
@@ -31,6 +34,9 @@ class RetroMetrics:
     defects_after_release: int
     defect_incidents: tuple[str, ...]
     rollback: bool
+    downtime_source: str = "unknown"  # measured | given | unknown
+    downtime_measured: DowntimeMeasure | None = None  # None: no production deployment recorded
+    downtime_note: str = ""  # where the figure comes from, for people
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -38,6 +44,11 @@ class RetroMetrics:
             "actual_date": self.actual_date.isoformat() if self.actual_date else None,
             "days_late": self.days_late,
             "downtime_minutes": self.downtime_minutes,
+            "downtime_source": self.downtime_source,
+            "downtime_measured": (
+                self.downtime_measured.to_dict() if self.downtime_measured is not None else None
+            ),
+            "downtime_note": self.downtime_note,
             "defects_after_release": self.defects_after_release,
             "defect_incidents": list(self.defect_incidents),
             "rollback": self.rollback,
@@ -77,9 +88,15 @@ def compute_retro_metrics(
     incidents: Iterable[Incident],
     zone: ZoneInfo,
     downtime_minutes: float | None = None,
+    downtime: DowntimeMeasure | None = None,
     rolled_back: bool = False,
 ) -> RetroMetrics:
-    """The §14.4 metrics of a release from its record and the incidents linked to it."""
+    """The §14.4 metrics of a release from its record and the incidents linked to it.
+
+    ``downtime`` is what its production deployments measured; ``downtime_minutes``, given by a
+    person, overrides it (both are kept)."""
+    measured = downtime if downtime is not None and downtime.deployments else None
+    minutes, source, note = decide_downtime(downtime_minutes, measured, zone)
     deployed = release.deployed_at
     actual = deployed.astimezone(zone).date() if deployed is not None else None
     defects = tuple(
@@ -91,11 +108,41 @@ def compute_retro_metrics(
         planned_date=release.target_date,
         actual_date=actual,
         days_late=(actual - release.target_date).days if actual is not None else None,
-        downtime_minutes=downtime_minutes,
+        downtime_minutes=minutes,
         defects_after_release=len(defects),
         defect_incidents=defects,
         rollback=rolled_back or release.phase is Phase.ROLLED_BACK,
+        downtime_source=source,
+        downtime_measured=measured,
+        downtime_note=note,
     )
+
+
+def decide_downtime(
+    given: float | None, measured: DowntimeMeasure | None, zone: ZoneInfo
+) -> tuple[float | None, str, str]:
+    """The retrospective's downtime: (minutes, source, note). A given figure wins over the
+    measured one; without either it is unknown. The note says where the figure comes from."""
+    recorded = measured is not None and bool(measured.deployments)
+    if given is not None:
+        if measured is None or not recorded:
+            return given, "given", "given by hand (--downtime); no production deployment recorded"
+        bound = "" if measured.complete else "at least "
+        return (
+            given,
+            "given",
+            (
+                f"given by hand (--downtime); measured from the production deployments: {bound}"
+                f"{measured.minutes:g} minutes ({measured.describe(zone)})"
+            ),
+        )
+    if measured is not None and recorded:
+        return (
+            measured.minutes,
+            "measured",
+            (f"measured from the production deployments: {measured.describe(zone)}"),
+        )
+    return None, "unknown", "no production deployment recorded to measure it from"
 
 
 def compute_retro_due(release: Release, within: timedelta) -> datetime | None:

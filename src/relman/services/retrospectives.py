@@ -1,7 +1,9 @@
 """Retrospective use cases (J-003 §2.3, §13.1, §14.4): write one, list the due and overdue.
 
 ``new_retrospective`` fills the §14.4 template (``templates/retro/retrospective.md.j2``,
-overridable like the notes templates) with the metrics relman recorded, stores it, optionally
+overridable like the notes templates) with the metrics relman recorded (the downtime measured
+from the release's production deployments and their steps, `relman.domain.downtime`, unless
+``--downtime`` gives it), stores it, optionally
 writes it to a file (atomically), and ticks "Retrospective scheduled" on the release's
 checklists (13.1-12 for a hotfix, 7.3-8 otherwise) in the same transaction.
 """
@@ -9,6 +11,7 @@ checklists (13.1-12 for a hotfix, 7.3-8 otherwise) in the same transaction.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from relman.domain.checklists import AUTO_TICKER
 from relman.domain.deployment_records import DeploymentStatus
+from relman.domain.downtime import DowntimeMeasure, compute_downtime
 from relman.domain.incidents import IncidentPolicy
 from relman.domain.policy import ReleasePolicy
 from relman.domain.releases import Release
@@ -54,6 +58,7 @@ class Retros:
     files: TextFiles
     timezone: str
     product: str = ""
+    production: str = "prod"  # the environment whose deployments count (deployments.production)
 
 
 def new_retrospective(
@@ -70,8 +75,13 @@ def new_retrospective(
     from zoneinfo import ZoneInfo
 
     person = get_actor(retros.policy, actor)
-    if downtime_minutes is not None and downtime_minutes < 0:
-        raise InvalidInputError("--downtime cannot be negative", where="--downtime")
+    if downtime_minutes is not None and not (
+        math.isfinite(downtime_minutes) and downtime_minutes >= 0
+    ):
+        raise InvalidInputError(
+            f"--downtime must be a number of minutes, 0 or more (got {downtime_minutes:g})",
+            where="--downtime",
+        )
     people = [get_actor(retros.policy, p).id for p in participants] or [person.id]
     zone = ZoneInfo(retros.timezone)
 
@@ -83,6 +93,7 @@ def new_retrospective(
             incidents=tx.uow.incidents.list(release_id=release.id),
             zone=zone,
             downtime_minutes=downtime_minutes,
+            downtime=_measure_downtime(tx.uow, release, retros.production),
             rolled_back=_was_rolled_back(tx.uow, release),
         )
         due = compute_retro_due(release, retros.incident_policy.retrospective_within)
@@ -120,6 +131,13 @@ def new_retrospective(
 
     return run_in_transaction(
         uow_factory=retros.uow_factory, clock=retros.clock, actor=person.id, work=work
+    )
+
+
+def _measure_downtime(uow: UnitOfWork, release: Release, production: str) -> DowntimeMeasure:
+    deployments = uow.deployments.list(release_id=release.id, environment=production)
+    return compute_downtime(
+        ((d, uow.deployments.list_steps(d.id)) for d in deployments), production=production
     )
 
 
