@@ -18,6 +18,7 @@ from deploy_support import Workspace, deployment_status, wait_for, workspace_fix
 from relman.adapters.targets.local import LocalTarget
 from relman.cli.main import main
 from relman.errors import DeploymentFailedError
+from relman.services.retrospectives import new_retrospective
 
 
 def relman(ws: Workspace, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -250,6 +251,16 @@ def test_a_bad_version_is_rolled_back_automatically_under_load(ws: Workspace) ->
     assert {"rolled_back", "rolled_back:production"} <= ws.events("R-2")
     told = {r[0] for r in ws.rows("SELECT event_type FROM notification_outbox WHERE subject='R-2'")}
     assert {"deployment_started", "rollback"} <= told  # §11.2, routed by the §11.1 matrix
+    # the retrospective measures the downtime: from the trigger to traffic back (§14.4)
+    retro = new_retrospective(ws.services().retrospectives, release_id="R-2", actor="rana")
+    measured = retro.metrics["downtime_measured"]
+    assert isinstance(measured, dict) and retro.metrics["downtime_source"] == "measured"
+    assert [(s["deployment"], s["cause"]) for s in measured["spans"]] == [
+        (err.value.details["deployment"], "failure until traffic was restored")
+    ]
+    assert measured["spans"][0]["seconds"] == pytest.approx(rollback["duration_seconds"], abs=0.01)
+    assert retro.metrics["downtime_minutes"] == round(measured["spans"][0]["seconds"] / 60, 2)
+    assert "- Rollback Required: YES\n" in retro.content
 
 
 def _walk(ws: Workspace, release_id: str, artifact: str) -> None:
