@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from relman.errors import ConfigError, InvalidVersionError
-from relman.settings import Settings, find_config, load_settings
+from relman.settings_core import CoreSettings, PolicySource, read_policy, validate_core
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -34,16 +34,28 @@ if TYPE_CHECKING:
     from relman.services.notifications import Notifications
     from relman.services.release_notes import NotesRenderer, TextFiles
     from relman.services.retrospectives import Retros
+    from relman.settings import Settings
 
 
 @dataclass
 class Services:
     """Wired collaborators for one repository and one policy."""
 
-    settings: Settings
+    core: CoreSettings  # the sections reading git needs; the whole `Settings` when given one
     repo_path: Path
     overrides: dict[str, object] = field(default_factory=dict)
-    policy_file: Path | None = None  # where `settings` came from; None: the built-in defaults
+    policy_file: Path | None = None  # where the policy came from; None: the built-in defaults
+    source: PolicySource | None = None  # the policy as read, for `settings` on first use
+
+    @cached_property
+    def settings(self) -> Settings:
+        """The whole policy, validated on first use: commands that only read git (``version``,
+        ``notes``, ``changelog``, ``lint``) never build the models of the J-003 sections."""
+        from relman.settings import Settings, validate_source
+
+        if isinstance(self.core, Settings):
+            return self.core
+        return validate_source(self.source or PolicySource(raw={}))
 
     @cached_property
     def git(self) -> GitRepo:
@@ -93,7 +105,7 @@ class Services:
         from relman.domain.commits import CommitPolicy, CommitType
         from relman.domain.versions import Bump
 
-        cfg = self.settings.commits
+        cfg = self.core.commits
         return CommitPolicy(
             types={
                 name: CommitType(bump=Bump.parse(t.bump), section=t.section)
@@ -113,7 +125,7 @@ class Services:
         """Git Flow branch names (J-003 §5.2) from ``[flow]`` (main or master is main)."""
         from relman.domain.branches import BranchPolicy
 
-        cfg = self.settings.flow
+        cfg = self.core.flow
         return BranchPolicy(
             main_names=(cfg.main, *(n for n in ("main", "master") if n != cfg.main)),
             develop_name=cfg.develop,
@@ -129,10 +141,10 @@ class Services:
         from relman.domain.flow import FlowPolicy
         from relman.domain.tags import TagFormat
 
-        cfg = self.settings.flow
+        cfg = self.core.flow
         return FlowPolicy(
             branches=self.branch_policy,
-            tag_format=TagFormat(self.settings.versioning.tag_format),
+            tag_format=TagFormat(self.core.versioning.tag_format),
             release_tag_message=cfg.release_tag_message,
             hotfix_tag_message=cfg.hotfix_tag_message,
             bump_message=cfg.bump_message,
@@ -140,8 +152,8 @@ class Services:
             version_files=tuple(cfg.version_files),
             remote=cfg.remote,
             push=cfg.push,
-            ticket_patterns=tuple(self.settings.commits.ticket_patterns),
-            hotfix_token=self.settings.versioning.hotfix_token,
+            ticket_patterns=tuple(self.core.commits.ticket_patterns),
+            hotfix_token=self.core.versioning.hotfix_token,
         )
 
     @cached_property
@@ -169,7 +181,7 @@ class Services:
         from relman.domain.tags import TagFormat
         from relman.domain.versions import Version
 
-        cfg = self.settings.versioning
+        cfg = self.core.versioning
         try:
             initial = Version.parse(cfg.initial_version)
         except InvalidVersionError as exc:
@@ -184,12 +196,12 @@ class Services:
                     tag_format=TagFormat(c.tag_format),
                     scheme=c.scheme,
                 )
-                for name, c in self.settings.components.items()
+                for name, c in self.core.components.items()
             },
             commit_policy=self.commit_policy,
             prerelease_tokens=tuple(cfg.prerelease_tokens),
             hotfix_token=cfg.hotfix_token,
-            production_branch=self.settings.flow.main,
+            production_branch=self.core.flow.main,
         )
 
     @cached_property
@@ -197,7 +209,7 @@ class Services:
         """``[project]`` and ``[notes]`` as the domain's NotesPolicy (J-003 §10)."""
         from relman.domain.notes import NotesPolicy
 
-        project, cfg = self.settings.project, self.settings.notes
+        project, cfg = self.core.project, self.core.notes
         return NotesPolicy(
             product=project.name,
             title=cfg.title,
@@ -211,7 +223,7 @@ class Services:
             rollback_instructions=cfg.rollback_instructions,
             support_url=project.support_url,
             support_contact=project.support_contact,
-            hotfix_token=self.settings.versioning.hotfix_token,
+            hotfix_token=self.core.versioning.hotfix_token,
         )
 
     @cached_property
@@ -219,7 +231,7 @@ class Services:
         """Jinja2 templates: ``notes.template_dir`` (relative to the repository) first."""
         from relman.adapters.templates import JinjaNotesRenderer
 
-        folder = self.settings.notes.template_dir
+        folder = self.core.notes.template_dir
         return JinjaNotesRenderer(self.repo_root / folder if folder else None)
 
     @cached_property
@@ -250,7 +262,7 @@ class Services:
 
         from relman.adapters.clock import SystemClock
 
-        return SystemClock(ZoneInfo(self.settings.project.timezone))
+        return SystemClock(ZoneInfo(self.core.project.timezone))
 
     @cached_property
     def lifecycle(self) -> Lifecycle:
@@ -416,14 +428,25 @@ class Services:
 def build_services(
     *, repo: Path, config: Path | None = None, settings: Settings | None = None, **overrides: object
 ) -> Services:
-    """Load the policy for ``repo`` and wire the services (adapters may be overridden)."""
+    """Read the policy for ``repo`` and wire the services (adapters may be overridden). The core
+    sections are validated now, the whole policy when a service first needs it."""
     repo = repo.resolve()
-    policy_file = config
-    if settings is None:
-        settings = load_settings(repo, config_file=config)
-        policy_file = config or find_config(repo)[0]
+    if settings is not None:
+        return Services(
+            core=settings, repo_path=repo, overrides=dict(overrides), policy_file=config
+        )
+    source = read_policy(repo, config_file=config)
+    core = validate_core(source)
+    if core is None:  # an unknown section or a bad core value: the whole policy names it
+        from relman.settings import validate_source
+
+        core = validate_source(source)
     return Services(
-        settings=settings, repo_path=repo, overrides=dict(overrides), policy_file=policy_file
+        core=core,
+        repo_path=repo,
+        overrides=dict(overrides),
+        policy_file=source.path,
+        source=source,
     )
 
 

@@ -12,7 +12,7 @@ from relman.adapters.templates import NOTIFICATIONS_FOLDER, JinjaNotesRenderer
 from relman.domain.outbox import NotificationPolicy
 from relman.domain.policy import Person
 from relman.domain.releases import Phase, Release
-from relman.policy_settings import CommunicationSettings
+from relman.policy_settings.models import CommunicationSettings
 from relman.policy_settings.notifications import (
     NotificationSettings,
     resolve_notification_policy,

@@ -433,7 +433,7 @@ def test_policy_rejects_unknown_merge_mode() -> None:
 
 
 def test_default_policy_is_the_settings_default() -> None:
-    wired = Services(settings=Settings(), repo_path=Path()).commit_policy
+    wired = Services(core=Settings(), repo_path=Path()).commit_policy
     assert wired == CommitPolicy.default()
     assert wired.types["feat"] == CommitType(Bump.MINOR, "New Features")
 

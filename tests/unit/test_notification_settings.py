@@ -11,7 +11,7 @@ import pytest
 
 from relman.domain.notifications import EventKind
 from relman.errors import ConfigError
-from relman.policy_settings import CommunicationSettings
+from relman.policy_settings.models import CommunicationSettings
 from relman.policy_settings.notifications import NotificationSettings, resolve_notification_policy
 from relman.settings import validate_settings
 

@@ -52,11 +52,11 @@ from relman.domain.window_policy import (
     resolve_local_time,
 )
 from relman.errors import InvalidInputError
+from relman.policy_settings.base import PolicyModel
 from relman.policy_settings.locate import describe_error, format_key_path, locate_key
 from relman.policy_settings.models import (
     EmergencySettings,
     FreezeSettings,
-    PolicyModel,
     SeveritySettings,
     WindowSettings,
 )

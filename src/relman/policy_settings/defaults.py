@@ -16,6 +16,7 @@ from typing import Any
 
 from relman.domain.j003 import build_default_policy
 from relman.domain.policy import ChecklistSpec, GatePolicy, ReleaseTypePolicy
+from relman.policy_settings.components import COMPONENTS
 from relman.policy_settings.operations import (
     AUDIENCES,
     CAB,
@@ -237,29 +238,6 @@ _J003 = build_default_policy()
 RELEASE_TYPES: dict[str, Table] = {n: _release_type(t) for n, t in _J003.release_types.items()}
 GATES: dict[str, Table] = {g.id: _gate(g) for g in _J003.gates}
 CHECKLISTS: dict[str, Table] = {c.id: _checklist(c) for c in _J003.checklists.values()}
-
-
-def _component(description: str, scheme: str, tag_format: str, *paths: str) -> Table:
-    return {"description": description, "scheme": scheme, "tag_format": tag_format,
-            "paths": list(paths)}  # fmt: skip
-
-
-# §4.3 Component Versioning (the `components` table of relman.toml)
-COMPONENTS: dict[str, Table] = {
-    "core": _component("Smart Dairy ERP core: the product release line (§4.2, §4.4)",
-                       "semver", "v{version}"),
-    "odoo": _component("Odoo Core (19.0 CE): follows Odoo versioning, e.g. 19.0.1",
-                       "odoo", "odoo-v{version}", "odoo/**"),
-    "farm": _component("Smart Dairy Farm Module", "semver", "farm-v{version}",
-                       "addons/smart_dairy_farm/**"),
-    "b2b": _component("B2B Portal Module", "semver", "b2b-v{version}",
-                      "addons/smart_dairy_b2b/**"),
-    "mobile": _component("Mobile Apps: platform-specific, e.g. 1.2.3 (build 456)",
-                         "mobile", "mobile-v{version}", "mobile/**"),
-    "iot": _component("IoT Platform", "semver", "iot-v{version}", "iot/**"),
-    "schema": _component("Database Schema: migration-based, e.g. 2026.01.31.001",
-                         "schema", "schema-v{version}", "migrations/**"),
-}  # fmt: skip
 
 
 def _row(status: str, core: str, farm: str, b2b: str, mobile: str) -> Table:

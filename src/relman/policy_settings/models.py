@@ -13,12 +13,13 @@ checked here but by ``relman policy lint``, which explains each problem.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from relman.policy_settings import defaults as d
+from relman.policy_settings.base import PolicyModel, j003_default
 from relman.policy_settings.values import (
     Duration,
     PhaseName,
@@ -29,15 +30,6 @@ from relman.policy_settings.values import (
 )
 
 Operator = Literal["<", "<=", ">", ">=", "=="]
-
-
-class PolicyModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def j003_default(data: object) -> Any:
-    """A field whose default is plain J-003 data, validated like file input (-> models)."""
-    return Field(default_factory=lambda: data, validate_default=True)
 
 
 def _not_shorter(value: str, info: ValidationInfo, other: str) -> str:

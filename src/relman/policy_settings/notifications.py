@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from relman.policy_settings.models import CommunicationSettings, PolicyModel, j003_default
+from relman.policy_settings.base import PolicyModel, j003_default
+from relman.policy_settings.models import CommunicationSettings
 from relman.policy_settings.values import ClockTime, Duration, parse_clock, parse_duration
 
 if TYPE_CHECKING:

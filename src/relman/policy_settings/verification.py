@@ -25,7 +25,8 @@ from relman.domain.smoke import (
     parse_json_expectation,
 )
 from relman.errors import InvalidInputError
-from relman.policy_settings.models import PolicyModel, ThresholdSettings, j003_default
+from relman.policy_settings.base import PolicyModel, j003_default
+from relman.policy_settings.models import ThresholdSettings
 from relman.policy_settings.values import Duration
 
 Severity = Literal["critical", "high", "medium", "low"]
