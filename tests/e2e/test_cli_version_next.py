@@ -69,6 +69,22 @@ def test_next_human_output_shows_versions_and_reasons(
     assert "feat(b2b): bulk orders" in out
 
 
+def test_next_human_output_shows_the_first_reasons_and_counts_the_rest(
+    repo: RepoBuilder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from relman.cli.version import SHOWN_REASONS
+
+    for n in range(SHOWN_REASONS + 3):
+        repo.commit(f"feat(farm): herd view {n:02d}")
+    code, out, _ = _run(capsys, repo.path, "next")
+    assert code == 0
+    shown = [line for line in out.splitlines() if "feat(farm): herd view" in line]
+    assert len(shown) == SHOWN_REASONS
+    assert "... and 4 more (--json lists every reason)" in out  # 23 new + the b2b feature
+    code, out, _ = _run(capsys, repo.path, "next", "--json")
+    assert len(json.loads(out)["reasons"]) == SHOWN_REASONS + 4
+
+
 def test_next_keeps_brackets_in_summaries(
     repo_builder: RepoBuilder, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -118,6 +118,11 @@ def next_(
     _render_next(result, reasons)
 
 
+# A person reads the first rows of the reasons; --json lists them all (a long history can hold
+# hundreds of breaking changes, and laying them all out cost more than reading them).
+SHOWN_REASONS = 20
+
+
 def _render_next(result: NextVersion, reasons: list[dict[str, Any]]) -> None:
     from rich.markup import escape
     from rich.table import Table
@@ -135,11 +140,14 @@ def _render_next(result: NextVersion, reasons: list[dict[str, Any]]) -> None:
     table = Table(show_edge=False, box=None, pad_edge=False)
     for column in ("sha", "type", "breaking", "summary"):
         table.add_column(column, style="dim" if column == "sha" else None)
-    for row in reasons:
+    for row in reasons[:SHOWN_REASONS]:
         table.add_row(
             row["sha"][:10], row["type"], "yes" if row["breaking"] else "", Text(row["summary"])
         )
     out.print(table)
+    if len(reasons) > SHOWN_REASONS:
+        more = len(reasons) - SHOWN_REASONS
+        out.print(f"[dim]... and {more} more (--json lists every reason)[/]")
 
 
 def _str_or_none(value: object | None) -> str | None:
