@@ -89,8 +89,7 @@ class SmtpNotifier:
             ) from None
         except (smtplib.SMTPException, ssl.SSLError, OSError) as exc:
             raise IntegrationError(
-                f"cannot send email through {self.host}:{self.port}: "
-                f"{mask_secrets(_describe(exc), [password])}",
+                f"cannot send email through {self.host}:{self.port}: {_describe(exc, password)}",
                 where=self.target,
             ) from None
 
@@ -129,6 +128,10 @@ def _text(value: bytes | str, password: str | None) -> str:
     return mask_secrets(" ".join(text.split()), [password])
 
 
-def _describe(exc: BaseException) -> str:
+def _describe(exc: BaseException, password: str | None) -> str:
+    """``SMTPDataError: 451 4.3.0 try later`` for a server's reply (not the tuple's repr)."""
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"{type(exc).__name__}: {exc.smtp_code} {_text(exc.smtp_error, password)}"
     text = str(exc).strip()
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    described = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    return mask_secrets(described, [password])
