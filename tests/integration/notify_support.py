@@ -3,7 +3,8 @@ message, optionally with STARTTLS and AUTH on a self-signed certificate made wit
 CLI, and an HTTP receiver (stdlib http.server in a thread) that records webhook posts.
 
 Both bind 127.0.0.1 on a free port, can be started late on a port chosen early (an outage,
-then recovery), and are stopped by their fixtures' finalizers.
+then recovery), and are stopped by their fixtures' finalizers. The SMTP server can also be up
+and refuse every message with a transient reply (``refuse("451 ...")``), then accept again.
 """
 
 from __future__ import annotations
@@ -78,9 +79,15 @@ class ReceivedMail:
 class _Recorder:
     def __init__(self) -> None:
         self.mails: list[ReceivedMail] = []
+        self.refusals: list[list[str]] = []  # recipients of each message refused
+        self.refusal: str | None = None  # the reply to DATA while refusing
         self.lock = threading.Lock()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        with self.lock:
+            if self.refusal is not None:
+                self.refusals.append(list(envelope.rcpt_tos))
+                return self.refusal
         raw = envelope.original_content or envelope.content
         parsed = email.message_from_bytes(raw, policy=email.policy.default)
         login = session.auth_data.login.decode() if session.auth_data else None
@@ -110,6 +117,17 @@ class SmtpServer:
     def mails(self) -> list[ReceivedMail]:
         with self.recorder.lock:
             return list(self.recorder.mails)
+
+    @property
+    def refusals(self) -> list[list[str]]:
+        with self.recorder.lock:
+            return list(self.recorder.refusals)
+
+    def refuse(self, reply: str | None) -> None:
+        """Answer every message's DATA with ``reply`` (e.g. ``"451 4.3.0 try later"``), or
+        accept again (None). Refused messages are counted in `refusals`, not in `mails`."""
+        with self.recorder.lock:
+            self.recorder.refusal = reply
 
     def start(self) -> SmtpServer:
         from aiosmtpd.controller import Controller

@@ -1,7 +1,8 @@
 # ruff: noqa: F811  (pytest fixtures are imported from notify_support and requested by name)
 """Every stakeholder in the §11.1 matrix hears the right messages over real protocols: email
 through a real SMTP server (STARTTLS + AUTH), Slack and signed webhooks to a real HTTP receiver,
-the status-page feed on disk; on SQLite and PostgreSQL. Outages lose nothing."""
+the status-page feed on disk; on SQLite and PostgreSQL. Outages lose nothing (a real production
+deployment during an email outage: test_notify_deploy_outage.py)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,6 @@ from notify_support import (  # noqa: F401  (fixtures)
     HttpReceiver,
     SmtpServer,
     receiver,
-    smtp_later,
     smtp_tls,
     tls_cert,
 )
@@ -37,7 +37,7 @@ from relman.domain.notification_events import (
     pre_release_notice,
 )
 from relman.domain.releases import Phase, Release
-from relman.services.notification_delivery import deliver_pending, deliver_quietly
+from relman.services.notification_delivery import deliver_pending
 from relman.services.notifications import queue_notifications
 from relman.settings import validate_settings
 from relman.testing import FixedClock
@@ -238,74 +238,6 @@ def _write_policy(repo: Path, channels: dict[str, Any]) -> None:
         lines.append(f"[notifications.channels.{name}]")
         lines += [f"{k} = {json.dumps(v)}" for k, v in cfg.items()]
     (repo / "relman.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
-
-
-def _deploy(services: Services) -> str:
-    """Stands in for a deployment: records its state and queues the §11.2 message in ONE
-    transaction, then delivers after the commit; notifications can never fail it."""
-    release = _release("minor")
-    now = services.clock.now()
-    with services.uow_factory() as uow:
-        uow.releases.add(release)
-        queue_notifications(
-            uow,
-            deployment_started(release, environment="prod", at=now, deployment_id="D-9"),
-            notifications=services.notifications,
-        )
-    deliver_quietly(notifications=services.notifications)
-    return "deployed"
-
-
-def test_an_smtp_outage_fails_nothing_and_the_queued_mail_goes_out_when_it_is_back(
-    *,
-    tmp_path: Path,
-    database_url: str,
-    smtp_later: SmtpServer,
-    receiver: HttpReceiver,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    _env(monkeypatch, receiver)
-    monkeypatch.setenv("RELMAN_DATABASE_URL", database_url)
-    repo = tmp_path / "repo"
-    _write_policy(repo, _channels(tmp_path, smtp_later, receiver, tls=False))
-    services = build_services(repo=repo)
-    try:
-        assert _deploy(services) == "deployed"  # the SMTP server is down
-        with services.uow_factory() as uow:
-            rows = uow.outbox.list()
-    finally:
-        services.store.dispose()  # type: ignore[attr-defined]
-    mail_rows = [r for r in rows if r.channel == "email"]
-    assert len(mail_rows) == 8
-    assert {(r.status.value, r.attempts) for r in mail_rows} == {("failed", 1)}
-    assert all("cannot send email through 127.0.0.1" in (r.last_error or "") for r in mail_rows)
-    assert [r.status.value for r in rows if r.channel == "status_page"] == ["sent"]
-
-    assert main(["-C", str(repo), "notify", "pending", "--json"]) == 0
-    pending = json.loads(capsys.readouterr().out)
-    assert {(p["recipient"], p["status"]) for p in pending} == {(p, "failed") for p in PEOPLE}
-
-    assert main(["-C", str(repo), "notify", "retry"]) == 12  # still down: exit 12, kept
-    assert "8 failed (queued for retry)" in capsys.readouterr().out
-
-    smtp_later.start()  # the server is back
-    assert main(["-C", str(repo), "notify", "retry"]) == 0
-    assert "8 sent" in capsys.readouterr().out
-    assert sorted(m.recipients[0] for m in smtp_later.mails) == sorted(EMAIL_OF.values())
-    assert {m.subject for m in smtp_later.mails} == {"[DEPLOYMENT STARTED] Smart Dairy ERP v2.0.0"}
-
-    assert main(["-C", str(repo), "notify", "retry"]) == 0  # nothing left: nothing twice
-    capsys.readouterr()
-    assert len(smtp_later.mails) == 8
-    assert main(["-C", str(repo), "notify", "log", "--json"]) == 0
-    log = json.loads(capsys.readouterr().out)
-    assert {(e["channel"], e["status"], e["attempts"]) for e in log} == {
-        ("email", "sent", 3),
-        ("status_page", "sent", 1),
-    }
-    assert main(["-C", str(repo), "notify", "pending"]) == 0
-    assert "no notifications pending" in capsys.readouterr().out
 
 
 def test_a_webhook_receiver_that_errors_gets_the_post_again_when_it_recovers(
