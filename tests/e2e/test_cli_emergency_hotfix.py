@@ -3,21 +3,33 @@ git repository, on SQLite and on PostgreSQL:
 
 incident P1 -> emergency CAB notified, hotfix release + hotfix branch -> smoke-test evidence
 only -> G1-G4 -> deployment refused outside the window, then allowed with an emergency
-override (approvals owed post hoc) -> one post-hoc approval within 48 hours, the other missing
-and shown overdue by ``relman release list --overdue`` after 48 hours -> retrospective overdue,
-then written with its metrics -> incident closed.
+override (approvals owed post hoc) -> deployed for real by ``relman deploy`` along the promotion
+path (Dev, QA in its window, staging on demand, production under the override) -> one post-hoc
+approval within 48 hours, the other missing and shown overdue by ``relman release list
+--overdue`` after 48 hours -> retrospective overdue, then written with its metrics -> incident
+closed.
+
+Dev and QA are command targets (shell steps); staging and production run the sample app as
+local processes restarted in place (no nginx needed), so the smoke tests and the observation
+period are real and tick the hotfix checklist; every process is stopped in teardown.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
+import sys
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from calendar_support import PEOPLE_TOML, Cli, bdt, use_clock, use_store
+
+from relman.adapters import processes as procs
+
+EXAMPLE_DIR = Path(__file__).resolve().parents[2] / "examples" / "smart_dairy_app"
+HOTFIX = "1.4.1-hotfix.1"
 
 JUNIT = (
     '<testsuite name="smoke" tests="2" failures="0" errors="0" skipped="0">'
@@ -26,18 +38,42 @@ JUNIT = (
 )
 
 
-def record_production_deployment(repo: Path, release_id: str, at: datetime) -> None:
-    """What `relman deploy` records when a release reaches production (``deployed_at``, the
-    start of the post-hoc approval clock). The deployment engine is tested on its own; here
-    the hotfix's deployment is this one write, after the window check allowed it."""
-    from relman.bootstrap import build_services
-
-    svc = build_services(repo=repo)
-    with svc.uow_factory() as uow:
-        release = uow.releases.get(release_id)
-        uow.releases.update(
-            dataclasses.replace(release, deployed_at=at), expected_revision=release.revision
+def targets(hosts: Path, prod_port: int, staging_port: int) -> str:
+    """Dev and QA: command targets writing to ``hosts/<env>.log``; staging and production: the
+    sample app on local targets, on ``staging_port`` and ``prod_port``, restarted in place."""
+    text = (
+        "[verification.monitoring]\ninterval_seconds = 0.3\nobservation_seconds = 0.3\n"
+        "host_metrics = false\n\n"
+    )
+    for env in ("dev", "qa"):
+        log = hosts / f"{env}.log"
+        text += (
+            f'[deployments.environments.{env}.target]\nkind = "command"\n\n'
+            f"[deployments.environments.{env}.target.steps]\n"
+            f'deploy = {{ argv = ["sh", "-c", "echo deploy {{version}} >> {log}"] }}\n\n'
         )
+    for env, port in (("staging", staging_port), ("prod", prod_port)):
+        text += (
+            f"[deployments.environments.{env}.target]\npublic_port = {port}\n"
+            'switch = "direct"\nstart_timeout = 20\nstop_timeout = 5\n\n'
+        )
+    return text
+
+
+def build_hotfix(out: Path) -> str:
+    """The hotfix's build of the sample app (``python -m smart_dairy_app.build``)."""
+    if str(EXAMPLE_DIR) not in sys.path:
+        sys.path.insert(0, str(EXAMPLE_DIR))
+    from smart_dairy_app.build import build_artifact
+
+    path, _digest = build_artifact(HOTFIX, out_dir=out)
+    return str(path)
+
+
+def served_version(port: int) -> str | None:
+    """The version the sample app on ``port`` answers /health with (None: no answer)."""
+    status, body = procs.http_get(f"http://127.0.0.1:{port}/health")
+    return str(json.loads(body)["version"]) if status == 200 else None
 
 
 def items(cli: Cli, release_id: str, checklist: str) -> dict[str, Any]:
@@ -46,24 +82,44 @@ def items(cli: Cli, release_id: str, checklist: str) -> dict[str, Any]:
 
 
 @pytest.fixture
+def ports() -> dict[str, int]:
+    """Where staging and production answer."""
+    return {env: procs.find_free_port() for env in ("staging", "prod")}
+
+
+@pytest.fixture
 def cli(
+    *,
     repo_builder: Any,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
     database_url: str,
-) -> Cli:
+    tmp_path: Path,
+    ports: dict[str, int],
+) -> Iterator[Cli]:
+    (tmp_path / "hosts").mkdir()
+    policy = PEOPLE_TOML + "\n" + targets(tmp_path / "hosts", ports["prod"], ports["staging"])
     repo_builder.commit(
         "feat(payments): checkout with the payment gateway",
-        {"relman.toml": PEOPLE_TOML, ".gitignore": ".relman/\n", "payments.py": "TIMEOUT = 2\n"},
+        {"relman.toml": policy, ".gitignore": ".relman/\n", "payments.py": "TIMEOUT = 2\n"},
     )
     repo_builder.tag("v1.4.0")
     repo_builder.branch("develop")
     use_store(monkeypatch, database_url)
-    return Cli(repo_builder.path, capsys)
+    yield Cli(repo_builder.path, capsys)
+    for state in (repo_builder.path / ".relman" / "targets").glob("*/run/*.json"):
+        data = procs.read_json(state)
+        if data:
+            procs.terminate(int(data["pid"]), timeout=5, start_ticks=data.get("start_ticks"))
 
 
 def test_an_emergency_hotfix_end_to_end_with_post_hoc_approval(
-    cli: Cli, repo_builder: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    *,
+    cli: Cli,
+    repo_builder: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    ports: dict[str, int],
 ) -> None:
     # Tuesday 10:00 BDT: no production window is open (Sat 02:00-06:00, Wed 02:00-04:00)
     clock = use_clock(monkeypatch, bdt("2026-03-31 10:00"))
@@ -133,15 +189,62 @@ def test_an_emergency_hotfix_end_to_end_with_post_hoc_approval(
     audit = cli.json("audit", "list", "--subject", "R-1")
     assert "window.override" in {e["action"] for e in audit}
 
-    # 5. deployed now (Tuesday 10:20); approvals are owed within 48 hours
+    # 5. the hotfix goes the promotion path for real: Dev now (10:20); QA only in its window
+    #    (daily 12:00-13:00, no emergency deployments there); staging on demand; then
+    #    production under the override; its approvals are owed within 48 hours of that
+    artifact = build_hotfix(tmp_path / "dist")
+    out = cli.ok("deploy", "R-1", "--env", "dev", "--artifact", artifact, "--as", "dipu")
+    assert f"D-1: {HOTFIX} is live on dev" in out
+    out = cli.fails(7, "deploy", "R-1", "--env", "qa", "--as", "dipu")
+    assert "outside the qa deployment windows for hotfix releases" in out
+    clock.advance(hours=1, minutes=45)  # 12:05
+    assert f"D-2: {HOTFIX} is live on qa" in cli.ok("deploy", "R-1", "--env", "qa", "--as", "dipu")
+    assert (tmp_path / "hosts" / "qa.log").read_text(encoding="utf-8") == f"deploy {HOTFIX}\n"
+    clock.advance(minutes=15)  # 12:20: staging's window is 18:00-20:00, on demand outside it
+    cli.ok("calendar", "override", "R-1", "--env", "staging", "--reason", "P1: payments down",
+           "--expires", "1h", "--as", "dipu")  # fmt: skip
+    out = cli.ok("deploy", "R-1", "--env", "staging", "--as", "dipu")
+    assert f"D-3: {HOTFIX} is live on staging" in out
+    assert served_version(ports["staging"]) == HOTFIX
+    gate = cli.json("gate", "status", "R-1", "G5")["gates"][0]
+    smoke = next(c for c in gate["criteria"] if c["id"] == "G5.smoke")
+    assert smoke["state"] == "met", smoke  # the staging deployment's smoke tests passed
+    cli.ok("gate", "sign", "R-1", "G5", "--as", "dipu")
+    cli.ok("gate", "waive", "R-1", "G6", "G6.backup", "--as", "rana",
+           "--reason", "this production keeps no data: nothing to back up")  # fmt: skip
+    assert "G6 passed" in cli.ok("gate", "sign", "R-1", "G6", "--as", "rana")
+    clock.advance(minutes=15)  # 12:35, under the production override granted at 10:20
+    decision = cli.json("calendar", "window", "R-1", "--env", "prod")
+    assert (decision["code"], decision["post_hoc_due"]) == (
+        "emergency_override", "2026-04-02T12:35:00+06:00",
+    )  # fmt: skip
+    assert cli.json("release", "show", "R-1")["release"]["deployed_at"] is None
+    out = cli.ok("deploy", "R-1", "--env", "prod", "--as", "dipu")
+    assert f"D-4: {HOTFIX} is live on prod" in out
     deployed_at = clock.now()
-    record_production_deployment(cli.repo, "R-1", deployed_at)
+    shown = cli.json("release", "show", "R-1")["release"]
+    assert datetime.fromisoformat(shown["deployed_at"]) == deployed_at  # the post-hoc clock
+    assert served_version(ports["prod"]) == HOTFIX
+    listed = cli.json("deploy", "list")
+    assert [(d["environment"], d["status"]) for d in listed] == [
+        (env, "succeeded") for env in ("dev", "qa", "staging", "prod")
+    ]
+    audit = cli.json("audit", "list", "--subject", "R-1")
+    succeeded = [e["after"]["deployment"] for e in audit if e["action"] == "deployment.succeed"]
+    assert (succeeded[-1]["id"], succeeded[-1]["environment"]) == ("D-4", "prod")
+    hotfix_items = items(cli, "R-1", "13.1")  # ticked by what the deployment recorded
+    assert [hotfix_items[f"13.1-{n}"]["proof"] for n in (8, 9, 10)] == [
+        "event deployed:production", "event smoke_passed:production", "event monitoring_stable",
+    ]  # fmt: skip
+    assert {hotfix_items[f"13.1-{n}"]["ticked_by"] for n in (8, 9, 10)} == {"relman"}
     assert cli.json("release", "list", "--overdue") == []
     assert "no overdue approvals" in cli.ok("release", "list", "--overdue")
     clock.advance(hours=30)
     cli.ok("gate", "sign", "R-1", "G6", "--as", "dipu")  # post hoc, in time
     signed = cli.json("release", "show", "R-1")["signoffs"]
-    assert [s["post_hoc"] for s in signed if s["person_id"] == "dipu"] == [True]
+    assert [(s["gate"], s["post_hoc"]) for s in signed if s["person_id"] == "dipu"] == [
+        ("G5", False), ("G6", True),
+    ]  # fmt: skip
     cli.ok("incident", "update", "INC-1", "-m", "hotfix deployed; watching", "--as", "ikram")
     assert items(cli, "R-1", "13.1")["13.1-11"]["ticked_by"] == "relman"
 
