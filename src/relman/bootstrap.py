@@ -403,6 +403,7 @@ class Services:
                 s.communication,
                 timezone=s.windows.timezone,
                 compliance_target=target.target if target is not None else 100.0,
+                emergency=s.emergency,
             ),
             people=list(self.release_policy.people.values()),
             renderer=renderer,

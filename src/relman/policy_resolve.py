@@ -176,6 +176,11 @@ def _references(s: Settings) -> Iterator[Reference]:
     )
     yield from (Reference("role", r, f"emergency.cab.{r}") for r in s.emergency.cab)
     yield from (
+        Reference("channel", ch, f"emergency.cab.{r}.channels")
+        for r, seat in s.emergency.cab.items()
+        for ch in seat.channels
+    )
+    yield from (
         Reference("role", r, "emergency.override_roles") for r in s.emergency.override_roles
     )
     yield from (

@@ -126,6 +126,9 @@ def test_emergency_calls_the_leads_and_posts_to_slack_and_the_status_page() -> N
         ("users", "email"),  # Email
         ("support_team", "slack"),  # Slack
         ("end_customers", "status_page"),  # Status page
+        # the Incident Commander's CAB seat (§13.1): email and phone; Dipu, also DevOps Lead,
+        # gets one call for both roles and the email
+        ("dipu", "email"),
     }
 
 

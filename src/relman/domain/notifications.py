@@ -11,9 +11,13 @@ An event (`NotificationEvent`) has a type (`EVENT_TYPES`); each type belongs to 
   only" limits the row to major releases. An explicit route (``[notifications.routes]``)
   replaces what the cell text says.
 - Person channels (email, phone) reach each person holding the role, one notification each; a
-  person holding several roles is told once. When nobody holds the role, the notification is
-  still planned (the matrix requires it) with a ``problem``, so compliance reports the gap.
+  person holding several roles is told once per channel. When nobody holds the role, the
+  notification is still planned (the matrix requires it) with a ``problem``, so compliance
+  reports the gap (`relman.domain.notification_reach.decide_reach` finds the recipients).
 - Role-wide channels (Slack, webhooks, the status page) reach the role once.
+- The seats of the §13.1 emergency CAB (``StakeholderMatrix.cab``) are extra rows of the
+  emergency column: the Incident Commander, who has no §11.1 row, hears the emergency messages
+  too; a person already told through the matrix is not told twice on the same channel.
 
 Deployment events are announced only for the matrix's environments (production by default).
 Everything here is pure: no clock reads (``now`` comes in), no I/O.
@@ -28,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from relman.domain.notification_reach import decide_reach, list_reminder_reach
 from relman.domain.policy import Person
 from relman.errors import InvalidInputError
 
@@ -124,9 +129,11 @@ class Route:
 
 @dataclass(frozen=True)
 class StakeholderMatrix:
-    """The §11.1 matrix plus how relman delivers it."""
+    """The §11.1 matrix plus how relman delivers it. ``cab``: the §13.1 emergency CAB seats that
+    hear the emergency column besides the matrix rows (``[emergency.cab.<role>] channels``)."""
 
     stakeholders: Mapping[str, Stakeholder]
+    cab: Mapping[str, Stakeholder] = field(default_factory=dict)
     person_channels: frozenset[str] = frozenset({"email", "phone"})
     environments: tuple[str, ...] = ("prod",)
     on_time: Mapping[EventKind, timedelta] = field(
@@ -270,7 +277,7 @@ def plan_notifications(
         queued_at=now,
     )
     planned: dict[tuple[str, str], Notification] = {}
-    for stakeholder in matrix.stakeholders.values():
+    for stakeholder in (*matrix.stakeholders.values(), *matrix.cab.values()):
         route = decide_route(stakeholder, kind)
         if route is None or (route.release_types and event.release_type not in route.release_types):
             continue
@@ -301,7 +308,7 @@ def plan_incident_reminders(
     """Reminders that the next incident update is due, at ``start + every``, ``+ 2*every`` ...
     (``count`` of them), to the people holding the update roles (the role itself on a role-wide
     channel). Not required by the matrix: they prompt the promised update, which is."""
-    everyone = list(people)
+    reaches = list_reminder_reach(matrix, people)
     out: list[Notification] = []
     for n in range(1, count + 1):
         due = start + every * n
@@ -322,24 +329,21 @@ def plan_incident_reminders(
             queued_at=now,
         )
         seen: dict[tuple[str, str], Notification] = {}
-        for role in matrix.update_roles:
-            for channel in matrix.update_channels:
-                if channel not in matrix.person_channels:
-                    note = _replace(base, recipient=role, recipient_name=role, role=role)
-                    seen.setdefault((role, channel), _replace(note, channel=channel))
-                    continue
-                for person in everyone:
-                    address = _person_address(person, channel)
-                    if role in person.roles and address:
-                        note = _replace(
-                            base,
-                            recipient=person.id,
-                            recipient_name=person.name,
-                            role=role,
-                            channel=channel,
-                            address=address,
-                        )
-                        seen.setdefault((person.id, channel), note)
+        for reach in reaches:
+            if reach.role_wide:
+                role = reach.role
+                note = _replace(base, recipient=role, recipient_name=role, role=role)
+                seen.setdefault((role, reach.channel), _replace(note, channel=reach.channel))
+            for person, address in reach.people:
+                note = _replace(
+                    base,
+                    recipient=person.id,
+                    recipient_name=person.name,
+                    role=reach.role,
+                    channel=reach.channel,
+                    address=address,
+                )
+                seen.setdefault((person.id, reach.channel), note)
         out.extend(seen.values())
     return out
 
@@ -367,26 +371,17 @@ def _address(
         channel=channel,
         detail=route.detail,
     )
-    if channel not in matrix.person_channels:
+    reach = decide_reach(
+        stakeholder.role, channel, person_channels=matrix.person_channels, people=people
+    )
+    if reach.role_wide:
         return [note]
-    reachable = [p for p in people if stakeholder.role in p.roles and _person_address(p, channel)]
-    if not reachable:
-        needs = " and an email" if channel == "email" else ""
-        problem = (
-            f"nobody with role '{stakeholder.role}' can be reached by {channel}: add a "
-            f"[people.<id>] with roles = ['{stakeholder.role}']{needs}"
-        )
-        return [_replace(note, problem=problem)]
+    if reach.problem is not None:
+        return [_replace(note, problem=reach.problem)]
     return [
-        _replace(note, recipient=p.id, recipient_name=p.name, address=_person_address(p, channel))
-        for p in reachable
+        _replace(note, recipient=p.id, recipient_name=p.name, address=address)
+        for p, address in reach.people
     ]
-
-
-def _person_address(person: Person, channel: str) -> str:
-    if channel == "email":
-        return person.email.strip()
-    return person.id  # phone and other person channels: the gateway knows the person
 
 
 def _merge(first: Notification, second: Notification) -> Notification:

@@ -261,11 +261,17 @@ class SeveritySettings(PolicyModel):
 
 
 class CabMemberSettings(PolicyModel):
-    """A seat on the emergency Change Advisory Board (§13.1); the key is the role."""
+    """A seat on the emergency Change Advisory Board (§13.1); the key is the role.
+
+    ``channels``: the §11.3 channels over which the people holding the seat's role hear the
+    emergency messages (§11.2), besides what the §11.1 matrix says for that role (one message
+    per person and channel). Empty: only the matrix tells them.
+    """
 
     title: str
     responsibility: str
     contact: str = ""
+    channels: list[str] = Field(default_factory=list)
 
 
 class EmergencySettings(PolicyModel):

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 
 from relman.policy_settings.base import PolicyModel, j003_default
-from relman.policy_settings.models import CommunicationSettings
+from relman.policy_settings.models import CommunicationSettings, EmergencySettings
 from relman.policy_settings.values import ClockTime, Duration, parse_clock, parse_duration
 
 if TYPE_CHECKING:
@@ -155,8 +155,10 @@ def resolve_notification_policy(
     *,
     timezone: str,
     compliance_target: float = 100.0,
+    emergency: EmergencySettings | None = None,
 ) -> NotificationPolicy:
-    """``[communication]`` + ``[notifications]`` as the domain's NotificationPolicy."""
+    """``[communication]`` + ``[notifications]`` as the domain's NotificationPolicy; the seats
+    of ``[emergency.cab]`` that name ``channels`` join the emergency column (None: J-003's)."""
     from relman.domain.notifications import EventKind, Stakeholder, StakeholderMatrix
     from relman.domain.outbox import NotificationPolicy, RetryPolicy
 
@@ -178,8 +180,21 @@ def resolve_notification_policy(
         )
         for role, row in communication.stakeholders.items()
     }
+    seats = (emergency or EmergencySettings()).cab
+    cab = {
+        role: Stakeholder(
+            role=role,
+            name=seat.title,
+            cells={EventKind.EMERGENCY: f"Emergency CAB: {seat.responsibility}"},
+            channels=tuple(seat.channels),
+            routes={EventKind.EMERGENCY: tuple(seat.channels)},
+        )
+        for role, seat in seats.items()
+        if seat.channels
+    }
     matrix = StakeholderMatrix(
         stakeholders=stakeholders,
+        cab=cab,
         person_channels=frozenset(notifications.person_channels),
         environments=tuple(notifications.environments),
         on_time={EventKind(k): parse_duration(v) for k, v in notifications.on_time.items()},

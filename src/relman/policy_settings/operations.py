@@ -98,13 +98,17 @@ SEVERITIES: dict[str, Table] = {
 }  # fmt: skip
 
 
-def _seat(title: str, responsibility: str, contact: str) -> Table:
-    return {"title": title, "responsibility": responsibility, "contact": contact}
+def _seat(title: str, responsibility: str, contact: str, *channels: str) -> Table:
+    seat: Table = {"title": title, "responsibility": responsibility, "contact": contact}
+    return {**seat, "channels": list(channels)} if channels else seat
 
 
-# §13.1 Emergency CAB (Change Advisory Board): role -> seat
+# §13.1 Emergency CAB (Change Advisory Board): role -> seat. §11.1 has no Incident Commander
+# row: the seat hears the emergency messages by email and phone (the other seats: their row).
 CAB: dict[str, Table] = {
-    "incident_commander": _seat("Incident Commander", "Overall coordination", "On-call Manager"),
+    "incident_commander": _seat(
+        "Incident Commander", "Overall coordination", "On-call Manager", "email", "phone"
+    ),
     "tech_lead": _seat("Technical Lead", "Technical decisions", "Tech Lead"),
     "devops_lead": _seat("DevOps Lead", "Deployment execution", "DevOps Lead"),
     "qa_lead": _seat("QA Lead", "Testing approval", "QA Lead"),

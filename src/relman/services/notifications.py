@@ -25,6 +25,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
 from relman.domain.notification_events import pre_release_notice
+from relman.domain.notification_reach import (
+    Contact,
+    explain_reach,
+    list_contacts,
+    list_reminder_reach,
+)
 from relman.domain.notifications import (
     INCIDENT_UPDATE_DUE,
     NotificationEvent,
@@ -42,6 +48,7 @@ from relman.domain.outbox import (
     make_entry,
 )
 from relman.domain.releases import Phase, Release
+from relman.errors import RelmanError
 
 if TYPE_CHECKING:
     from relman.domain.policy import Person
@@ -158,6 +165,62 @@ def _cancel_reminders(uow: UnitOfWork, incident_id: str, *, keep: set[tuple[str,
         )
         count += 1
     return count
+
+
+# --- reach: warn when a message can reach nobody --------------------------------------------
+
+
+def find_configured_channels(notifications: Notifications) -> frozenset[str] | None:
+    """The channels that have a transport (``[notifications.channels]``); None: unknown (they
+    could not be built, and delivery will say why). Reads no secret, opens no connection."""
+    try:
+        return frozenset(notifications.notifiers)
+    except RelmanError:
+        return None
+
+
+def check_reminder_reach(notifications: Notifications, *, incident_id: str) -> str | None:
+    """A warning naming the update roles the "next update" reminders of ``incident_id`` cannot
+    reach, and why (None: each role is reached, or no reminders are scheduled). It uses the
+    routing that schedules them (`relman.domain.notification_reach.list_reminder_reach`)."""
+    policy = notifications.policy
+    if policy.incident_reminders == 0:
+        return None
+    minutes = int(policy.incident_update_every.total_seconds() // 60)
+    reaches = list_reminder_reach(policy.matrix, notifications.people)
+    return explain_reach(
+        f'the "next update in {minutes} minutes" reminders of {incident_id} '
+        "(notifications.incident_update_roles)",
+        policy.matrix.update_roles,
+        list_contacts(reaches),
+        configured=find_configured_channels(notifications),
+        no_route="notifications.incident_update_channels names no channel",
+    )
+
+
+def check_rows_reach(
+    notifications: Notifications,
+    *,
+    what: str,
+    roles: Sequence[str],
+    rows: Sequence[OutboxEntry],
+    no_route: str,
+) -> str | None:
+    """A warning naming the ``roles`` that none of the queued ``rows`` can reach (an undeliverable
+    row carries its problem; a row on a channel with no transport is not delivered either)."""
+    contacts = [
+        Contact(role, row.channel, row.recipient, row.last_error)
+        for row in rows
+        for role in row.role.split(",")
+        if role
+    ]
+    return explain_reach(
+        what,
+        roles,
+        contacts,
+        configured=find_configured_channels(notifications),
+        no_route=no_route,
+    )
 
 
 def plan_deploy_time(release: Release, policy: NotificationPolicy) -> datetime:
