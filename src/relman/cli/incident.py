@@ -179,7 +179,7 @@ def update(
     """Post an update (the promised "next update in 30 minutes"), change severity, root cause."""
     from relman.services.incident_updates import update_incident
 
-    incident, stories = update_incident(
+    updated = update_incident(
         _incidents(ctx),
         incident_id=incident_id,
         actor=actor,
@@ -187,8 +187,9 @@ def update(
         severity=severity,
         root_cause=root_cause,
     )
-    for story in stories:
-        view.out().print(f"{incident.id} {story.kind}: {view.esc(story.text)}")
+    for story in updated.stories:
+        view.out().print(f"{updated.incident.id} {story.kind}: {view.esc(story.text)}")
+    _warn(updated.warnings)
 
 
 @app.command("close")

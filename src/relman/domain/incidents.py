@@ -87,7 +87,7 @@ class IncidentUpdate:
     incident_id: str
     at: datetime
     actor: str
-    kind: str  # opened|update|severity|root_cause|hotfix|branch|closed|cab_notified
+    kind: str  # opened|update|severity|root_cause|hotfix|branch|closed|cab_notified|unreachable
     text: str
 
 

@@ -17,6 +17,7 @@ from relman.errors import InvalidInputError
 from relman.services.incidents import (
     Incidents,
     add_stories,
+    check_reach,
     deliver_now,
     queue_event,
     run_incident_tx,
@@ -32,6 +33,13 @@ if TYPE_CHECKING:
 # --- update / close -------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class UpdatedIncident:
+    incident: Incident
+    stories: list[IncidentUpdate]  # what the update changed
+    warnings: tuple[str, ...] = ()  # the next reminders reach nobody of an update role
+
+
 def update_incident(
     inc: Incidents,
     *,
@@ -40,11 +48,12 @@ def update_incident(
     message: str = "",
     severity: str | None = None,
     root_cause: str | None = None,
-) -> tuple[Incident, list[IncidentUpdate]]:
-    """Post an update (the promised "next update"), change the severity or name the root cause."""
+) -> UpdatedIncident:
+    """Post an update (the promised "next update"), change the severity or name the root cause.
+    For a P1/P2 it is announced and the reminders start again (warned when they reach nobody)."""
     person = get_actor(inc.lifecycle.policy, actor)
 
-    def work(tx: Tx) -> tuple[Incident, list[IncidentUpdate]]:
+    def work(tx: Tx) -> UpdatedIncident:
         incident = tx.uow.incidents.get(incident_id)
         changed, stories = decide_update(
             incident, actor=person.id, now=tx.at, policy=inc.incident_policy, text=message,
@@ -55,6 +64,7 @@ def update_incident(
         add_stories(tx, stories)
         tx.record("incident.update", incident.id, before=incident, after=saved)
         _tick_progress(tx, saved, root_cause=root_cause)
+        warnings: list[str] = []
         if inc.incident_policy.opens_hotfix_path(saved.severity):
             from relman.domain.notification_events import incident_updated
 
@@ -63,7 +73,8 @@ def update_incident(
                 incident_id=saved.id, title=saved.title, severity=saved.severity, at=tx.at,
                 update=text, status="investigating" if not saved.hotfix_release_id else "fixing",
             ))  # fmt: skip
-        return saved, stories
+            warnings = check_reach(inc, saved.id)  # told, not noted again in the story
+        return UpdatedIncident(saved, stories, tuple(warnings))
 
     done = run_incident_tx(inc, person.id, work)
     deliver_now(inc)

@@ -2,13 +2,19 @@
 
 ``open_incident`` records the incident and, for a hotfix severity (P1/P2), queues the
 emergency communication of §11.2 in the same transaction (the NOTIFY service routes it to the
-emergency column of the stakeholder matrix and schedules the "next update in 30 minutes"
-reminders), then creates the hotfix release (release type hotfix, through the lifecycle's
-`plan_release`), links it to the incident and ticks the §13.1 checklist items the events
-prove: 13.1-1 severity confirmed, 13.1-2 emergency CAB convened (notified). ``create_hotfix``
-does the hotfix part alone and can start the ``hotfix/...`` branch with ``relman flow``
-(linking branch and release). Updates tick 13.1-3 (root cause) and 13.1-11 (incident ticket
-updated, once the hotfix is deployed); closing the incident announces its resolution.
+emergency column of the stakeholder matrix and to the emergency CAB seats, and schedules the
+"next update in 30 minutes" reminders), then creates the hotfix release (release type hotfix,
+through the lifecycle's `plan_release`), links it to the incident and ticks the §13.1
+checklist items the events prove: 13.1-1 severity confirmed, 13.1-2 emergency CAB convened
+(notified). ``create_hotfix`` does the hotfix part alone and can start the ``hotfix/...``
+branch with ``relman flow`` (linking branch and release). Updates tick 13.1-3 (root cause)
+and 13.1-11 (incident ticket updated, once the hotfix is deployed); closing the incident
+announces its resolution.
+
+When the emergency messages can reach nobody of an emergency CAB seat, or the reminders nobody
+of an update role (nobody holds it, no address, its channel not configured), opening warns,
+naming them and why, and the story and the audit entry record it (kind ``unreachable``);
+each update that reschedules the reminders warns again.
 
 A failure of the hotfix part never loses the incident: it is committed first, and the
 outcome carries a warning naming ``relman incident hotfix INC-n`` to finish by hand.
@@ -104,16 +110,50 @@ def queue_event(inc: Incidents, tx: Tx, event: NotificationEvent) -> list[Outbox
 
 
 def describe_cab_notice(cab_roles: Sequence[str], queued: Sequence[OutboxEntry]) -> str:
-    """Which §13.1 CAB seats the emergency notifications reach (and which they do not)."""
-    reached = {row.role for row in queued}
+    """Which §13.1 CAB seats the emergency notifications are addressed to (and which not).
+    A row for a person holding several roles names them all (``devops_lead,incident_commander``)."""
+    reached = {role for row in queued for role in row.role.split(",")}
     seats = [r for r in cab_roles if r in reached]
     missed = [r for r in cab_roles if r not in reached]
     text = f"emergency CAB notified: {len(queued)} notifications queued"
     if seats:
         text += f" (CAB seats: {', '.join(seats)})"
     if missed:
-        text += f"; not reached by the stakeholder matrix: {', '.join(missed)}"
+        text += f"; no emergency message routed to: {', '.join(missed)}"
     return text
+
+
+def check_reach(
+    inc: Incidents, incident_id: str, queued: Sequence[OutboxEntry] | None = None
+) -> list[str]:
+    """Warnings for the messages of ``incident_id`` that reach nobody: the emergency CAB seats
+    the ``queued`` emergency messages cannot reach (when given), then the update roles the
+    "next update" reminders cannot reach. The incident goes on: these are warnings."""
+    notifications = inc.open_notifications()
+    if notifications is None:
+        return []
+    from relman.services.notifications import check_reminder_reach, check_rows_reach
+
+    found: list[str | None] = []
+    if queued is not None:
+        found.append(
+            check_rows_reach(
+                notifications,
+                what=f"the emergency messages of {incident_id} to the emergency CAB "
+                "(emergency.cab)",
+                roles=inc.incident_policy.cab_roles,
+                rows=queued,
+                no_route="no emergency message is routed to it (set channels = ['email'] "
+                "in [emergency.cab.{role}])",
+            )
+        )
+    found.append(check_reminder_reach(notifications, incident_id=incident_id))
+    return [w for w in found if w]
+
+
+def note_warnings(tx: Tx, incident_id: str, actor: str, warnings: Sequence[str]) -> None:
+    """Each warning also goes into the incident's story (kind ``unreachable``)."""
+    add_stories(tx, [IncidentUpdate(incident_id, tx.at, actor, "unreachable", w) for w in warnings])
 
 
 def deliver_now(inc: Incidents) -> None:
@@ -166,6 +206,7 @@ def open_incident(
         tx.uow.incidents.add(incident)
         stories = [story]
         notified = 0
+        warnings: list[str] = []
         if inc.incident_policy.opens_hotfix_path(incident.severity):
             from relman.domain.notification_events import incident_opened
 
@@ -185,9 +226,12 @@ def open_incident(
                     describe_cab_notice(inc.incident_policy.cab_roles, queued),
                 )
             )
+            warnings = check_reach(inc, incident.id, queued)
         add_stories(tx, stories)
-        tx.record("incident.open", incident.id, after={"incident": incident, "notified": notified})
-        return OpenedIncident(incident, notified)
+        note_warnings(tx, incident.id, person.id, warnings)
+        after = {"incident": incident, "notified": notified, "warnings": warnings}
+        tx.record("incident.open", incident.id, after=after)
+        return OpenedIncident(incident, notified, warnings=tuple(warnings))
 
     opened = run_incident_tx(inc, person.id, work)
     deliver_now(inc)
@@ -206,7 +250,7 @@ def open_incident(
             f"{opened.incident.id} is open, but its hotfix release was not created: {exc} "
             f"(then run: relman incident hotfix {opened.incident.id} --as {person.id})"
         )
-        return dataclasses.replace(opened, warnings=(warning,))
+        return dataclasses.replace(opened, warnings=(*opened.warnings, warning))
     return dataclasses.replace(opened, incident=outcome.incident, hotfix=outcome)
 
 
