@@ -138,7 +138,7 @@ def decide_bump_fast(
     top = 0
     kept: list[tuple[int, bool, RawCommit]] = []
     targets: set[str] = set()  # 7-char prefixes of the commits reverts name
-    skipped: list[str] = []
+    skipped: list[str] = []  # 7-char prefixes of the commits left out
     reverts: dict[str, set[str]] = {}  # revert sha -> the prefixes it names
     count = 0
     for raw in raws:  # the hot loop: 100k commits must cost well under a second
@@ -151,18 +151,19 @@ def decide_bump_fast(
             named = {c.reverts[:7] for c in read_commits([raw], policy) if c.reverts}
             reverts[raw.sha] = named
             targets |= named
-        must = revert or (targets and raw.sha[:7] in targets)
+        prefix = raw.sha[:7]
+        must = revert or (targets and prefix in targets)
         if must or (upper >= top and upper):
             if upper > top:
                 top = upper
-                skipped += [k[2].sha for k in kept if not k[1] and k[0] < top]
+                skipped += [k[2].sha[:7] for k in kept if not k[1] and k[0] < top]
                 kept = [k for k in kept if k[1] or k[0] >= top]
             kept.append((upper, bool(must), raw))
         else:
-            skipped.append(raw.sha)
+            skipped.append(prefix)
     if not top:
         return BumpDecision(Bump.NONE, ()), count
-    if targets and any(sha[:7] in targets for sha in skipped):
+    if targets and not targets.isdisjoint(skipped):
         return None, count
     subset = [k[2] for k in kept]
     if reverts:
@@ -180,7 +181,7 @@ def _drop_idle_reverts(
 ) -> list[RawCommit]:
     """Leave out reverts that cannot matter: below the top bump, naming no commit of the
     range and named by no revert (typically reverts of commits released long ago)."""
-    seen = {sha[:7] for sha in skipped}
+    seen = set(skipped)
     seen.update(k[2].sha[:7] for k in kept)
     return [
         raw
