@@ -180,13 +180,15 @@ def test_every_stakeholder_hears_the_right_messages_over_real_protocols(
     release_mails = {"[ACTION REQUIRED]", "[DEPLOYMENT STARTED]", "[DEPLOYMENT COMPLETE]"}
     release_mails.add("[POST-RELEASE]")
     assert received == {
-        **{EMAIL_OF[p]: release_mails for p in ("chowdhury", "parvin", "dipu", "tanvir")},
+        **{EMAIL_OF[p]: release_mails for p in ("chowdhury", "parvin", "tanvir")},
         **{EMAIL_OF[p]: release_mails for p in ("qamrul", "support")},
         # Product Owner: "Email + Call", Business Users: "Email" in an emergency
         EMAIL_OF["popy"]: release_mails | {"[URGENT]"},
         EMAIL_OF["users"]: release_mails | {"[URGENT]"},
+        # the Incident Commander's CAB seat: email and phone ([emergency.cab] channels)
+        EMAIL_OF["dipu"]: release_mails | {"[URGENT]"},
     }
-    assert len(smtp_tls.mails) == 8 * 4 + 2  # nobody twice
+    assert len(smtp_tls.mails) == 8 * 4 + 3  # nobody twice
 
     # Slack: one emergency post for the three roles whose cell says Slack
     [slack] = receiver.posts_to("/slack")
@@ -225,7 +227,7 @@ def test_every_stakeholder_hears_the_right_messages_over_real_protocols(
     assert all(r.sent_at is not None and r.title for r in required)
     assert {r.status.value for r in rows if not r.required} == {"pending"}  # reminders, later
     assert deliver_pending(notifications=wired.notifications).sent == []
-    assert len(smtp_tls.mails) == 34 and len(receiver.posts) == 7
+    assert len(smtp_tls.mails) == 35 and len(receiver.posts) == 7
 
 
 def _write_policy(repo: Path, channels: dict[str, Any]) -> None:
