@@ -225,7 +225,7 @@ def test_range_clean(
     repo_builder: RepoBuilder, history: dict[str, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out, err = _run(capsys, repo_builder.path, "range", f"v1.0.0..{history['feat']}")
-    assert (code, out, err) == (0, ["1 commits checked, 0 violations"], "")
+    assert (code, out, err) == (0, ["1 commit checked, 0 violations"], "")
 
 
 def test_range_json(
@@ -266,7 +266,7 @@ def test_range_merge_title_from_relman_toml(
     code, out, _ = _run(capsys, repo_builder.path, "range", "v1.0.0..HEAD")
     assert code == 1
     assert out[0].startswith(f"{merge[:7]}: header 'Farm X' is not")
-    assert out[-1] == "2 commits checked, 1 violations"
+    assert out[-1] == "2 commits checked, 1 violation"
 
 
 # --------------------------------------------------------------------------------------

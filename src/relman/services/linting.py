@@ -32,7 +32,9 @@ class RangeLintReport:
 
     @property
     def summary(self) -> str:
-        return f"{self.checked} commits checked, {len(self.violations)} violations"
+        found = len(self.violations)
+        commits = "commit" if self.checked == 1 else "commits"
+        return f"{self.checked} {commits} checked, {found} violation{'' if found == 1 else 's'}"
 
     def to_dict(self) -> dict[str, Any]:
         return {
