@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from relman.errors import ConfigError, InvalidVersionError
-from relman.settings_core import CoreSettings, PolicySource, read_policy, validate_core
+from relman.settings_core import CoreSettings, validate_core
+from relman.settings_source import PolicySource, read_policy
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -55,7 +56,9 @@ class Services:
 
         if isinstance(self.core, Settings):
             return self.core
-        return validate_source(self.source or PolicySource(raw={}))
+        # no file read (a CoreSettings given in code): the whole policy around those sections
+        source = self.source or PolicySource(raw=self.core.model_dump(mode="json"))
+        return validate_source(source)
 
     @cached_property
     def git(self) -> GitRepo:

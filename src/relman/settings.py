@@ -1,7 +1,8 @@
 """relman.toml as a whole: the core sections (`relman.settings_core`) and the J-003 policy
 sections (`relman.policy_settings`), validated with pydantic.
 
-Where the file is found, ``RELMAN_*`` overrides and the core/whole split: `relman.settings_core`.
+Where the file is found and the ``RELMAN_*`` overrides: `relman.settings_source`; the core/whole
+split: `relman.settings_core`.
 Field order below is the order of ``relman policy show`` and ``relman init``: the core sections
 come first (inherited), then the J-003 sections.
 """
@@ -38,20 +39,16 @@ from relman.policy_settings.models import (
 from relman.policy_settings.notifications import NotificationSettings
 from relman.policy_settings.verification import VerificationSettings
 from relman.settings_core import (
-    CONFIG_FILE,
     CommitSettings,
     CommitTypeSettings,
     ComponentSettings,
     CoreSettings,
     FlowSettings,
     NotesSettings,
-    PolicySource,
     ProjectSettings,
     VersioningSettings,
-    config_error,
-    find_config,
-    read_policy,
 )
+from relman.settings_source import CONFIG_FILE, PolicySource, config_error, find_config, read_policy
 
 __all__ = [
     "CONFIG_FILE",

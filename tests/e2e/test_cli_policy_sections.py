@@ -12,11 +12,15 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from relman.bootstrap import Services, build_services
 from relman.cli.main import main
 from relman.settings import Settings
-from relman.settings_core import SECTIONS, CoreSettings
+from relman.settings_core import SECTIONS, CoreSettings, validate_core
+from relman.settings_source import read_policy
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from tests.conftest import RepoBuilder
 
 BAD_GATES = '[versioning]\ntag_format = "v{version}"\n\n[gates.G1]\nname = 5\n'
@@ -87,11 +91,23 @@ def test_an_override_of_a_core_key_from_the_environment_applies(
     assert "RELMAN_VERSIONING__TAG_FORMAT versioning.tag_format" in err
 
 
-def test_git_commands_never_build_the_whole_policy(repo: RepoBuilder) -> None:
+@pytest.mark.parametrize(
+    ("args", "check"),
+    [
+        (["version", "next", "--json"], lambda out, repo: json.loads(out)["next"] == "1.5.0"),
+        (["notes", "--format", "json"], lambda out, repo: json.loads(out)["version"] == "1.5.0"),
+        (["lint", "range", "v1.4.2..HEAD"], lambda out, repo: "1 commit checked" in out),
+        (["changelog"], lambda out, repo: "1.5.0" in (repo / "CHANGELOG.md").read_text()),
+    ],
+    ids=["version-next", "notes", "lint-range", "changelog"],
+)
+def test_git_commands_never_build_the_whole_policy(
+    repo: RepoBuilder, args: list[str], check: Callable[[str, Path], bool]
+) -> None:
     code = (
         "import json, sys\n"
         "from relman.cli.main import main\n"
-        f"rc = main(['-C', {str(repo.path)!r}, 'version', 'next', '--json'])\n"
+        f"rc = main(['-C', {str(repo.path)!r}, *{args!r}])\n"
         "mods = [m for m in sys.modules if m.startswith('relman.')]\n"
         "print(json.dumps([rc, mods]), file=sys.stderr)\n"
     )
@@ -100,7 +116,34 @@ def test_git_commands_never_build_the_whole_policy(repo: RepoBuilder) -> None:
     )
     rc, loaded = json.loads(proc.stderr.strip().splitlines()[-1])
     assert rc == 0
-    assert json.loads(proc.stdout)["next"] == "1.5.0"
+    assert check(proc.stdout, repo.path)
     assert "relman.settings_core" in loaded
     heavy = {"relman.settings", "relman.policy_settings.models", "relman.policy_resolve"}
     assert heavy.isdisjoint(loaded)
+
+
+def test_the_policy_as_read_keeps_only_the_overrides_and_never_shows_them(
+    tmp_path: Path,
+) -> None:
+    env = {
+        "RELMAN_VERSIONING__TAG_FORMAT": "rel-{version}",
+        "RELMAN_SMTP_PASSWORD": "s3cret",
+        "RELMAN_DATABASE_URL": "postgresql://u:pw@db/relman",
+        "HOME": "/root",
+    }
+    source = read_policy(tmp_path, environ=env)
+    assert dict(source.env) == {"RELMAN_VERSIONING__TAG_FORMAT": "rel-{version}"}
+    assert "rel-{version}" not in repr(source)
+    assert "s3cret" not in repr(source)
+    core = validate_core(source)
+    assert core is not None
+    assert core.versioning.tag_format == "rel-{version}"
+
+
+def test_the_whole_policy_around_core_settings_given_in_code_keeps_them(tmp_path: Path) -> None:
+    core = CoreSettings.model_validate({"versioning": {"tag_format": "rel-{version}"}})
+    whole = build_services(repo=tmp_path, settings=None, config=None).settings
+    assert whole.versioning.tag_format == "v{version}"  # the defaults, read from no file
+    services = Services(core=core, repo_path=tmp_path)
+    assert services.settings.versioning.tag_format == "rel-{version}"
+    assert services.settings.gates == Settings().gates

@@ -109,7 +109,7 @@ def init(
         flow=svc.git_flow,
         policy=svc.flow_policy,
         config_path=_common.state(ctx).config,
-        flow_table=render_flow_table(svc.settings.flow),
+        flow_table=render_flow_table(svc.core.flow),
         record=record,
         dry_run=dry_run,
     )
