@@ -8,7 +8,11 @@ from typing import Any
 import pytest
 from notify_factories import PEOPLE, T0, Rig, release
 
-from relman.domain.notification_events import deployment_started, incident_opened
+from relman.domain.notification_events import (
+    deployment_rolled_back,
+    deployment_started,
+    incident_opened,
+)
 from relman.domain.notification_reach import Contact, decide_reach, explain_reach
 from relman.domain.notifications import plan_notifications
 from relman.domain.outbox import compute_compliance
@@ -81,6 +85,22 @@ def test_the_seat_channels_are_policy() -> None:
     )
     notes = plan_notifications(OPENED, slack, (IKRAM,), T0)
     assert ("incident_commander", "slack") in {(n.recipient, n.channel) for n in notes}
+
+
+def test_a_seat_responsibility_is_text_not_a_routing_rule() -> None:
+    """A matrix cell saying "major ... only" limits a row to major releases; a CAB seat's
+    responsibility saying so is a description: the seat still hears every emergency message."""
+    seat = {"title": "IC", "responsibility": "Coordinates major incidents only"}
+    matrix = _matrix({"incident_commander": {**seat, "channels": ["email"]}})
+    rolled_back = deployment_rolled_back(
+        release(), environment="prod", at=T0, reason="error rate 5%"
+    )
+    for event in (OPENED, rolled_back):  # no release type, a minor release
+        mine = [
+            n for n in plan_notifications(event, matrix, (IKRAM,), T0) if n.recipient == "ikram"
+        ]
+        assert [(n.channel, n.required) for n in mine] == [("email", True)], event.type
+        assert mine[0].detail == "Emergency CAB: Coordinates major incidents only"
 
 
 def test_a_seat_channel_that_is_no_channel_is_a_lint_error() -> None:

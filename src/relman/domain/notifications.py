@@ -107,13 +107,18 @@ _ONLY_TYPE = re.compile(r"\b(major|minor|patch|hotfix)\b[^.;]*\bonly\b", re.IGNO
 
 @dataclass(frozen=True)
 class Stakeholder:
-    """One row of the matrix: the role, the four cells, the channels that reach it (§11.3)."""
+    """One row of the matrix: the role, the four cells, the channels that reach it (§11.3).
+
+    ``details``: what a route says it tells when that is not the cell itself; text only, never
+    read as a rule (an emergency CAB seat's cell is a fixed "Emergency CAB", its detail names
+    the seat's responsibility, which may well say "major incidents only")."""
 
     role: str
     name: str
     cells: Mapping[EventKind, str]
     channels: tuple[str, ...] = ("email",)
     routes: Mapping[EventKind, tuple[str, ...]] = field(default_factory=dict)  # overrides
+    details: Mapping[EventKind, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -123,7 +128,7 @@ class Route:
     role: str
     kind: EventKind
     channels: tuple[str, ...]
-    detail: str  # the matrix cell, e.g. "Technical details"
+    detail: str  # the matrix cell, e.g. "Technical details" (or the stakeholder's detail)
     release_types: tuple[str, ...] = ()  # empty: every release type
 
 
@@ -233,18 +238,19 @@ def decide_route(stakeholder: Stakeholder, kind: EventKind) -> Route | None:
     cell = stakeholder.cells.get(kind, "").strip()
     only = _ONLY_TYPE.search(cell)
     release_types = (only.group(1).lower(),) if only else ()
+    detail = stakeholder.details.get(kind, cell)
     if kind in stakeholder.routes:
         channels = stakeholder.routes[kind]
         if not channels:
             return None
-        return Route(stakeholder.role, kind, tuple(channels), cell, release_types)
+        return Route(stakeholder.role, kind, tuple(channels), detail, release_types)
     if cell.lower() in NOT_TOLD:
         return None
     named = tuple(name for name, pattern in _CHANNEL_WORDS if pattern.search(cell))
     channels = named or stakeholder.channels[:1]
     if not channels:
         return None
-    return Route(stakeholder.role, kind, channels, cell, release_types)
+    return Route(stakeholder.role, kind, channels, detail, release_types)
 
 
 def plan_notifications(

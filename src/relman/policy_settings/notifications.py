@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 Kind = Literal["release_notification", "deployment_window", "post_release", "emergency"]
 _ENV_NAME = r"^[A-Z_][A-Z0-9_]*$"
+CAB_CELL = "Emergency CAB"  # the emergency cell of a §13.1 CAB seat (it has no §11.1 row)
 
 # J-003 §11.1 says end customers hear about releases as "Major features only" and about
 # deployment windows as a "Maintenance notice": both go to the status page, not to email.
@@ -185,9 +186,11 @@ def resolve_notification_policy(
         role: Stakeholder(
             role=role,
             name=seat.title,
-            cells={EventKind.EMERGENCY: f"Emergency CAB: {seat.responsibility}"},
+            # a fixed cell: the responsibility is free text, never a rule ("... only")
+            cells={EventKind.EMERGENCY: CAB_CELL},
             channels=tuple(seat.channels),
             routes={EventKind.EMERGENCY: tuple(seat.channels)},
+            details={EventKind.EMERGENCY: f"{CAB_CELL}: {seat.responsibility}"},
         )
         for role, seat in seats.items()
         if seat.channels
