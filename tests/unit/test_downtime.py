@@ -112,6 +112,16 @@ def record(
     return dep, steps
 
 
+def ended_before_start(rec: Record, kind: str, by: timedelta) -> Record:
+    """``rec`` with the end of its ``kind`` steps recorded ``by`` before their start (the
+    host's clock stepped back meanwhile)."""
+    dep, steps = rec
+    return dep, [
+        replace(s, ended_at=s.started_at - by) if s.kind == kind and s.started_at else s
+        for s in steps
+    ]
+
+
 BLUE_GREEN = "install start smoke switch verify observe"
 MAINTENANCE_PLAN = (
     "install maintenance_on backup migrate start switch verify maintenance_off observe"
@@ -175,6 +185,17 @@ DIRECT = "install restart verify observe"
             True,
             [FAILURE],
             id="failed after the switch: trigger to traffic restored",
+        ),
+        # D-1's restart "ended" 30 s before it started; D-2's window (7 min) overlaps it
+        pytest.param(
+            [
+                ended_before_start(record(DIRECT), "restart", timedelta(seconds=30)),
+                record(MAINTENANCE_PLAN, dep_id="D-2", strategy="maintenance"),
+            ],
+            7 * 60,
+            True,
+            [RESTART, MAINTENANCE],
+            id="a restart ending before its start counts nothing",
         ),
         pytest.param(
             [record("install start! -smoke -switch -verify | stop", status="rolled_back")],

@@ -136,9 +136,8 @@ def _measure(
     for step in steps:
         if step.kind == StepKind.RESTART.value and step.started_at is not None:
             end = step.ended_at
-            spans.append(
-                DowntimeSpan(dep.id, RESTART, step.started_at, end or last, open=end is None)
-            )
+            until = max(end or last, step.started_at)  # a clock stepped back counts nothing
+            spans.append(DowntimeSpan(dep.id, RESTART, step.started_at, until, open=end is None))
     failure = _failure(dep, steps, last)
     if failure is not None:
         spans.append(failure)
