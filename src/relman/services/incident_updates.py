@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 from relman.domain.incidents import Incident, IncidentUpdate, decide_close, decide_update
 from relman.domain.releases import Release
 from relman.errors import InvalidInputError
+from relman.services.incident_reach import check_reach
 from relman.services.incidents import (
     Incidents,
     add_stories,
-    check_reach,
     deliver_now,
     queue_event,
     run_incident_tx,

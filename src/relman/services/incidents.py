@@ -14,7 +14,8 @@ announces its resolution.
 When the emergency messages can reach nobody of an emergency CAB seat, or the reminders nobody
 of an update role (nobody holds it, no address, its channel not configured), opening warns,
 naming them and why, and the story and the audit entry record it (kind ``unreachable``);
-each update that reschedules the reminders warns again.
+each update that reschedules the reminders warns again (the checks:
+`relman.services.incident_reach`).
 
 A failure of the hotfix part never loses the incident: it is committed first, and the
 outcome carries a warning naming ``relman incident hotfix INC-n`` to finish by hand.
@@ -38,6 +39,7 @@ from relman.domain.incidents import (
 )
 from relman.domain.releases import Release
 from relman.errors import ConflictError, RelmanError
+from relman.services.incident_reach import check_reach, describe_cab_notice, note_warnings
 from relman.services.lifecycle import Lifecycle, Tx, get_actor, read, run_in_transaction
 
 if TYPE_CHECKING:
@@ -107,53 +109,6 @@ def queue_event(inc: Incidents, tx: Tx, event: NotificationEvent) -> list[Outbox
     from relman.services.notifications import queue_notifications
 
     return queue_notifications(tx.uow, event, notifications=notifications)
-
-
-def describe_cab_notice(cab_roles: Sequence[str], queued: Sequence[OutboxEntry]) -> str:
-    """Which §13.1 CAB seats the emergency notifications are addressed to (and which not).
-    A row for a person holding several roles names them all (``devops_lead,incident_commander``)."""
-    reached = {role for row in queued for role in row.role.split(",")}
-    seats = [r for r in cab_roles if r in reached]
-    missed = [r for r in cab_roles if r not in reached]
-    text = f"emergency CAB notified: {len(queued)} notifications queued"
-    if seats:
-        text += f" (CAB seats: {', '.join(seats)})"
-    if missed:
-        text += f"; no emergency message routed to: {', '.join(missed)}"
-    return text
-
-
-def check_reach(
-    inc: Incidents, incident_id: str, queued: Sequence[OutboxEntry] | None = None
-) -> list[str]:
-    """Warnings for the messages of ``incident_id`` that reach nobody: the emergency CAB seats
-    the ``queued`` emergency messages cannot reach (when given), then the update roles the
-    "next update" reminders cannot reach. The incident goes on: these are warnings."""
-    notifications = inc.open_notifications()
-    if notifications is None:
-        return []
-    from relman.services.notifications import check_reminder_reach, check_rows_reach
-
-    found: list[str | None] = []
-    if queued is not None:
-        found.append(
-            check_rows_reach(
-                notifications,
-                what=f"the emergency messages of {incident_id} to the emergency CAB "
-                "(emergency.cab)",
-                roles=inc.incident_policy.cab_roles,
-                rows=queued,
-                no_route="no emergency message is routed to it (set channels = ['email'] "
-                "in [emergency.cab.{role}])",
-            )
-        )
-    found.append(check_reminder_reach(notifications, incident_id=incident_id))
-    return [w for w in found if w]
-
-
-def note_warnings(tx: Tx, incident_id: str, actor: str, warnings: Sequence[str]) -> None:
-    """Each warning also goes into the incident's story (kind ``unreachable``)."""
-    add_stories(tx, [IncidentUpdate(incident_id, tx.at, actor, "unreachable", w) for w in warnings])
 
 
 def deliver_now(inc: Incidents) -> None:
