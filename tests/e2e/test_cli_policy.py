@@ -204,6 +204,28 @@ def test_show_prints_the_policy_tables(
         assert text in out, text
 
 
+def test_show_names_the_channels_each_cab_seat_hears_the_emergency_on(
+    policy: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "300")
+    text = policy.read_text(encoding="utf-8")
+    seat = 'contact = "Tech Lead" }'
+    assert seat in text
+    policy.write_text(
+        text.replace(seat, 'contact = "Tech Lead", channels = ["slack"] }'), encoding="utf-8"
+    )
+    code, out, _ = run(capsys, "-C", str(policy.parent), "policy", "show")
+    assert code == 0
+    cab = [" ".join(line.split()) for line in out.splitlines() if "CAB: " in line]
+    for row in (
+        "CAB: Incident Commander Overall coordination incident_commander (On-call Manager); "
+        "emergency messages: email, phone",
+        "CAB: Technical Lead Technical decisions tech_lead (Tech Lead); emergency messages: slack",
+        "CAB: QA Lead Testing approval qa_lead (QA Lead); emergency messages: its §11.1 row only",
+    ):
+        assert row in cab, cab
+
+
 # --------------------------------------------------------------------------------------
 # relman policy lint
 

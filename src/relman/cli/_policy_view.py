@@ -166,7 +166,10 @@ def _emergency(s: Settings) -> Table:
     for sid, sev in s.severities.items():
         _row(t, f"{sid} - {sev.name}", sev.criteria, sev.examples)
     for role, seat in s.emergency.cab.items():
-        _row(t, f"CAB: {seat.title}", seat.responsibility, f"{role} ({seat.contact})")
+        # channels: how the seat hears the emergency messages besides its §11.1 row
+        heard = ", ".join(seat.channels) or "its §11.1 row only"
+        _row(t, f"CAB: {seat.title}", seat.responsibility,
+             f"{role} ({seat.contact}); emergency messages: {heard}")  # fmt: skip
     return t
 
 
