@@ -1,18 +1,17 @@
 """Support for the calendar and incident CLI tests: a repository with the J-003 people, the
-CLI run in-process, a fixed clock injected through `relman.bootstrap.build_services`, and the
-store on SQLite or PostgreSQL (the `database_url` fixture)."""
+CLI run in-process (`Cli`, from tests/cli_support.py), a fixed clock injected through
+`relman.bootstrap.build_services`, and the store on SQLite or PostgreSQL (the `database_url`
+fixture)."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from relman.cli.main import main
+from cli_support import Cli  # noqa: F401  (re-exported: the e2e tests import it from here)
 from relman.testing import FixedClock
 
 DHAKA = ZoneInfo("Asia/Dhaka")
@@ -68,32 +67,6 @@ roles = ["developer"]
 def bdt(text: str) -> datetime:
     """``"2026-03-31 10:00"`` in Asia/Dhaka."""
     return datetime.fromisoformat(text).replace(tzinfo=DHAKA)
-
-
-class Cli:
-    """``relman -C REPO ...`` in-process: (exit code, stdout, stderr)."""
-
-    def __init__(self, repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-        self.repo = repo
-        self.capsys = capsys
-
-    def __call__(self, *args: str) -> tuple[int, str, str]:
-        code = main(["-C", str(self.repo), *args])
-        captured = self.capsys.readouterr()
-        return code, captured.out, captured.err
-
-    def ok(self, *args: str) -> str:
-        code, out, err = self(*args)
-        assert code == 0, f"relman {' '.join(args)} -> {code}\n{out}\n{err}"
-        return out
-
-    def json(self, *args: str) -> Any:
-        return json.loads(self.ok(*args, "--json"))
-
-    def fails(self, code: int, *args: str) -> str:
-        got, out, err = self(*args)
-        assert got == code, f"relman {' '.join(args)} -> {got} (wanted {code})\n{out}\n{err}"
-        return out + err
 
 
 def use_clock(monkeypatch: pytest.MonkeyPatch, at: datetime) -> FixedClock:

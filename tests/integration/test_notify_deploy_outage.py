@@ -30,7 +30,7 @@ from notify_support import (  # noqa: F401  (fixtures)
 )
 from test_notify_delivery import EMAIL_OF, PEOPLE, _channels, _env, _write_policy
 
-from relman.cli.main import main
+from cli_support import Cli
 
 ENVIRONMENTS = ("dev", "qa", "staging", "prod")
 VERSION = "1.4.0"
@@ -55,27 +55,6 @@ def _targets(hosts: Path) -> str:
     return text
 
 
-class Relman:
-    """``relman -C REPO ...`` in-process: (exit code, stdout, stderr)."""
-
-    def __init__(self, repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-        self.repo = repo
-        self.capsys = capsys
-
-    def __call__(self, *args: str) -> tuple[int, str, str]:
-        code = main(["-C", str(self.repo), *args])
-        out = self.capsys.readouterr()
-        return code, out.out, out.err
-
-    def ok(self, *args: str) -> str:
-        code, out, err = self(*args)
-        assert code == 0, f"relman {' '.join(args)} -> {code}\n{out}\n{err}"
-        return out
-
-    def json(self, *args: str) -> Any:
-        return json.loads(self.ok(*args, "--json"))
-
-
 @pytest.fixture
 def relman(
     *,
@@ -86,7 +65,7 @@ def relman(
     receiver: HttpReceiver,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
-) -> Relman:
+) -> Cli:
     """A repository whose policy has the §11.1 people, email to ``smtp_later`` (not running
     yet), the status-page feed on disk, and four command-target environments; release R-1
     (minor, 1.4.0) planned and deployed to dev, QA and staging."""
@@ -103,7 +82,7 @@ def relman(
     repo_builder.commit("chore: relman policy", {".gitignore": ".relman/\n"})
     repo_builder.tag("v1.3.0")
     repo_builder.commit("feat(farm): milk quality parameters")
-    cli = Relman(repo, capsys)
+    cli = Cli(repo, capsys)
     target = (date.today() + timedelta(days=10)).isoformat()
     cli.ok("release", "plan", "--type", "minor", "--target-date", target,
            "--title", "Milk quality", "--as", "parvin")  # fmt: skip
@@ -117,7 +96,7 @@ def relman(
 
 @pytest.mark.parametrize("outage", ["down", "refusing"])
 def test_a_production_deployment_during_an_email_outage_succeeds_and_loses_no_mail(
-    relman: Relman, smtp_later: SmtpServer, tmp_path: Path, outage: str
+    relman: Cli, smtp_later: SmtpServer, tmp_path: Path, outage: str
 ) -> None:
     if outage == "refusing":  # up, but every message gets a transient 451
         smtp_later.start()
