@@ -146,7 +146,16 @@ def test_an_emergency_hotfix_end_to_end_with_post_hoc_approval(
     assert (
         "(CAB seats: incident_commander, tech_lead, devops_lead, qa_lead, product_owner)" in story
     )
-    assert "not reached by the stakeholder matrix" not in story
+    told = cli.json("notify", "log", "--subject", "INC-1")
+    commander = {
+        (r["channel"], r["role"], r["required"])
+        for r in told
+        if (r["event"], r["recipient"]) == ("emergency", "ikram")
+    }
+    assert commander == {
+        ("email", "incident_commander", True),
+        ("phone", "incident_commander", True),
+    }
     reminders = [r for r in cli.json("notify", "pending") if r["event"] == "incident_update_due"]
     assert (
         reminders[0]["due_at"] == "2026-03-31T04:30:00+00:00"
@@ -274,6 +283,21 @@ def test_an_emergency_hotfix_end_to_end_with_post_hoc_approval(
     assert "- Downtime: 4 minutes\n" in text
     assert "- Defects Found Post-Release: 1 (INC-2)\n" in text
     assert "- Rollback Required: NO\n" in text
+    assert (
+        "- Downtime: 4 minutes\n  - given by hand (--downtime); measured from the production "
+        "deployments: 0 minutes (D-4 restart in place 2026-03-31 12:35:00-12:35:00, 0.0 s)\n"
+    ) in text
+    # without --downtime: measured from D-4, production restarted in place for real (the
+    # fixed clock stands still during the restart: the span is recorded and lasts 0 s)
+    metrics = cli.json("retro", "new", "R-1", "--as", "parvin", "--replace")["metrics"]
+    assert (metrics["downtime_minutes"], metrics["downtime_source"]) == (0, "measured")
+    measured = metrics["downtime_measured"]
+    assert (measured["deployments"], measured["complete"]) == (
+        [{"id": "D-4", "strategy": "blue_green"}], True,
+    )  # fmt: skip
+    spans = [(s["deployment"], s["cause"], s["seconds"]) for s in measured["spans"]]
+    assert spans == [("D-4", "restart in place", 0)]
+    assert datetime.fromisoformat(measured["spans"][0]["start"]) == deployed_at
     assert items(cli, "R-1", "13.1")["13.1-12"]["ticked_by"] == "relman"
     assert cli.json("retro", "list", "--overdue") == []
     assert "(late)" in cli.ok("retro", "list")
