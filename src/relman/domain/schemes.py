@@ -19,14 +19,13 @@ import datetime
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
-from relman.domain.versions import (
-    Version,
+from relman.domain.version_format import (
     VersionSyntaxError,
     build_version_error,
     scan_number,
-    scan_semver,
     split_dotted,
 )
+from relman.domain.versions import Version, scan_semver
 from relman.errors import InvalidInputError, InvalidVersionError, NotFoundError
 
 __all__ = [

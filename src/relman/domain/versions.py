@@ -9,7 +9,9 @@ printed but ignored for precedence, so ``==`` and ``hash`` ignore it too.
 The J-003 hotfix form ``x.y.Z-hotfix.N`` is an ordinary pre-release of the next patch, so
 ``1.2.0 < 1.2.1-hotfix.1 < 1.2.1-hotfix.2 < 1.2.1`` holds by plain SemVer rules.
 
-Component schemes (Odoo, mobile, schema) live in :mod:`relman.domain.schemes`.
+The version format itself (the semver.org grammar pieces and their errors) lives in
+:mod:`relman.domain.version_format`; its public names are re-exported here. Component schemes
+(Odoo, mobile, schema) live in :mod:`relman.domain.schemes`.
 """
 
 from __future__ import annotations
@@ -18,8 +20,22 @@ import enum
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
+from relman.domain.version_format import (
+    CORE_NAMES,
+    Identifier,
+    VersionSyntaxError,
+    build_version_error,
+    check_token,
+    parse_with,
+    scan_build,
+    scan_build_identifier,
+    scan_core,
+    scan_number,
+    scan_prerelease_identifier,
+    split_dotted,
+)
 from relman.errors import InvalidInputError, InvalidVersionError
 
 if TYPE_CHECKING:
@@ -28,19 +44,19 @@ if TYPE_CHECKING:
 __all__ = [
     "BUMP_PARTS",
     "Bump",
+    "Identifier",
     "Version",
+    "VersionSyntaxError",
+    "build_version_error",
     "compute_next_version",
     "get_scheme",
+    "scan_number",
+    "scan_prerelease_identifier",
+    "split_dotted",
 ]
 
-_DIGITS = frozenset("0123456789")
-_IDENT_CHARS = _DIGITS | frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-")
-_CORE_NAMES = ("MAJOR", "MINOR", "PATCH")
 HOTFIX_TOKEN = "hotfix"
 BUMP_PARTS = ("major", "minor", "patch", "prerelease", "hotfix", "release")
-
-Identifier = int | str
-_R = TypeVar("_R")
 
 
 class Bump(enum.IntEnum):
@@ -71,100 +87,12 @@ class Bump(enum.IntEnum):
 # --------------------------------------------------------------------------- parsing
 
 
-class VersionSyntaxError(Exception):
-    """Internal: a grammar rule broken at a 0-based index (None: the text as a whole).
-
-    Never escapes the domain: parsers turn it into InvalidVersionError with a 1-based position.
-    """
-
-    def __init__(self, rule: str, index: int | None = None) -> None:
-        super().__init__(rule)
-        self.rule = rule
-        self.index = index
-
-
-def build_version_error(
-    text: str, problem: VersionSyntaxError, *, kind: str = "version", offset: int = 0
-) -> InvalidVersionError:
-    """``invalid version '1.02.3': numeric identifier has a leading zero at position 3``."""
-    message = f"invalid {kind} {text!r}: {problem.rule}"
-    details: dict[str, object] = {"input": text, "rule": problem.rule}
-    if problem.index is not None:
-        position = problem.index + offset + 1
-        message += f" at position {position}"
-        details["position"] = position
-    return InvalidVersionError(message, details=details)
-
-
-def split_dotted(text: str, start: int, end: int) -> list[tuple[int, str]]:
-    """Dot-separated pieces of ``text[start:end]`` with their absolute start index."""
-    pieces: list[tuple[int, str]] = []
-    index = start
-    for piece in text[start:end].split("."):
-        pieces.append((index, piece))
-        index += len(piece) + 1
-    return pieces
-
-
-def _check_chars(text: str, index: int, what: str, allowed: frozenset[str]) -> None:
-    for offset, char in enumerate(text):
-        if char not in allowed:
-            raise VersionSyntaxError(f"invalid character {char!r} in {what}", index + offset)
-
-
-def scan_number(text: str, index: int, name: str) -> int:
-    """A numeric identifier: digits, no leading zero."""
-    if not text:
-        raise VersionSyntaxError(f"{name} is empty", index)
-    for offset, char in enumerate(text):
-        if char not in _DIGITS:
-            raise VersionSyntaxError(f"{name} must be a number, found {char!r}", index + offset)
-    if len(text) > 1 and text[0] == "0":
-        raise VersionSyntaxError("numeric identifier has a leading zero", index)
-    return int(text)
-
-
-def scan_prerelease_identifier(text: str, index: int) -> Identifier:
-    if not text:
-        raise VersionSyntaxError("empty pre-release identifier", index)
-    _check_chars(text, index, "pre-release identifier", _IDENT_CHARS)
-    if set(text) <= _DIGITS:
-        return scan_number(text, index, "pre-release identifier")
-    return text
-
-
-def _scan_build_identifier(text: str, index: int) -> str:
-    if not text:
-        raise VersionSyntaxError("empty build identifier", index)
-    _check_chars(text, index, "build metadata", _IDENT_CHARS)
-    return text
-
-
-def _scan_build(text: str, start: int = 0) -> tuple[str, ...]:
-    return tuple(_scan_build_identifier(p, i) for i, p in split_dotted(text, start, len(text)))
-
-
-def _scan_core(text: str, end: int) -> tuple[int, int, int]:
-    pieces = split_dotted(text, 0, end)
-    if len(pieces) < 3:
-        raise VersionSyntaxError("SemVer needs MAJOR.MINOR.PATCH")
-    if len(pieces) > 3:
-        raise VersionSyntaxError(
-            "SemVer needs MAJOR.MINOR.PATCH, found an extra part", pieces[3][0]
-        )
-    major, minor, patch = (
-        scan_number(piece, index, name)
-        for (index, piece), name in zip(pieces, _CORE_NAMES, strict=True)
-    )
-    return major, minor, patch
-
-
 def scan_semver(text: str) -> Version:
     """Parse ``text`` by the semver.org grammar; raise VersionSyntaxError (0-based index)."""
     if not text:
         raise VersionSyntaxError("empty version")
     core_end = next((i for i, ch in enumerate(text) if ch in "-+"), len(text))
-    major, minor, patch = _scan_core(text, core_end)
+    major, minor, patch = scan_core(text, core_end)
     prerelease: tuple[Identifier, ...] = ()
     build: tuple[str, ...] = ()
     rest = core_end
@@ -176,29 +104,8 @@ def scan_semver(text: str) -> Version:
         )
         rest = end
     if rest < len(text):
-        build = _scan_build(text, rest + 1)
+        build = scan_build(text, rest + 1)
     return Version(major, minor, patch, prerelease, build)
-
-
-def _parse_with(scan: Callable[[str], _R], text: str, kind: str) -> _R:
-    try:
-        return scan(text)
-    except VersionSyntaxError as problem:
-        raise build_version_error(text, problem, kind=kind) from None
-
-
-def _scan_token(text: str) -> str:
-    """A pre-release channel name such as ``beta``, ``rc`` or ``hotfix``."""
-    if not text:
-        raise VersionSyntaxError("a pre-release token must not be empty")
-    _check_chars(text, 0, "pre-release token", _IDENT_CHARS)
-    if set(text) <= _DIGITS:
-        raise VersionSyntaxError("a pre-release token must not be a number", 0)
-    return text
-
-
-def _check_token(token: str) -> str:
-    return _parse_with(_scan_token, token, "pre-release token")
 
 
 # --------------------------------------------------------------------------- the value
@@ -235,20 +142,20 @@ class Version:
     build: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        for name, value in zip(_CORE_NAMES, (self.major, self.minor, self.patch), strict=True):
+        for name, value in zip(CORE_NAMES, (self.major, self.minor, self.patch), strict=True):
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise InvalidVersionError(f"invalid version: {name} must be >= 0, got {value!r}")
         pre = tuple(_normalize_identifier(p, i) for i, p in enumerate(self.prerelease))
         object.__setattr__(self, "prerelease", pre)
         build = tuple(self.build)
         for item in build:
-            _parse_with(lambda text: _scan_build_identifier(text, 0), item, "build identifier")
+            parse_with(lambda text: scan_build_identifier(text, 0), item, "build identifier")
         object.__setattr__(self, "build", build)
 
     @classmethod
     def parse(cls, text: str) -> Version:
         """Parse a strict SemVer string (no ``v`` prefix, no spaces)."""
-        return _parse_with(scan_semver, text, "version")
+        return parse_with(scan_semver, text, "version")
 
     def __str__(self) -> str:
         text = f"{self.major}.{self.minor}.{self.patch}"
@@ -289,7 +196,7 @@ class Version:
         """This version with build metadata ``build`` (validated; None drops it)."""
         if build is None:
             return replace(self, build=())
-        return replace(self, build=_parse_with(_scan_build, build, "build metadata"))
+        return replace(self, build=parse_with(scan_build, build, "build metadata"))
 
     def bump(self, part: str, *, token: str | None = None, build: str | None = None) -> Version:
         """The next version for ``part``: major, minor, patch, prerelease, hotfix or release.
@@ -310,7 +217,7 @@ class Version:
 
 
 def _start_prerelease(version: Version, token: str) -> Version:
-    return Version(version.major, version.minor, version.patch, (_check_token(token), 1))
+    return Version(version.major, version.minor, version.patch, (check_token(token), 1))
 
 
 def _increment_counter(prerelease: tuple[Identifier, ...]) -> tuple[Identifier, ...]:
@@ -376,7 +283,7 @@ def _bump_prerelease(version: Version, token: str | None) -> Version:
 
 
 def _bump_hotfix(version: Version, token: str | None) -> Version:
-    channel = _check_token(token or HOTFIX_TOKEN)
+    channel = check_token(token or HOTFIX_TOKEN)
     if not version.is_prerelease:
         return _start_prerelease(replace(version, patch=version.patch + 1), channel)
     if version.prerelease[0] == channel:
