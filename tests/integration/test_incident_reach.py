@@ -217,3 +217,52 @@ def test_update_roles_nobody_can_reach_are_a_warning_and_the_incident_still_open
     assert code == 0
     assert "INC-1 update: looking" in out
     assert "reminders of INC-1 (notifications.incident_update_roles) reach nobody" in err
+
+
+# J-003's CAB table, the Incident Commander's seat told nothing of its own (channels = [])
+SILENT_COMMANDER = """
+[emergency.cab]
+incident_commander = { title = "Incident Commander", responsibility = "Overall coordination", contact = "On-call Manager", channels = [] }
+tech_lead = { title = "Technical Lead", responsibility = "Technical decisions", contact = "Tech Lead" }
+devops_lead = { title = "DevOps Lead", responsibility = "Deployment execution", contact = "DevOps Lead" }
+qa_lead = { title = "QA Lead", responsibility = "Testing approval", contact = "QA Lead" }
+product_owner = { title = "Product Owner", responsibility = "Business approval", contact = "Product Owner" }
+"""  # noqa: E501
+
+
+@pytest.mark.parametrize("cab", ["default", "silent commander"])
+def test_a_team_without_an_incident_commander_misses_notifications_until_it_names_one(
+    repo: Path,
+    smtp: SmtpServer,
+    receiver: HttpReceiver,
+    capsys: pytest.CaptureFixture[str],
+    cab: str,
+) -> None:
+    """The upgrade note of docs/notifications.md: by default the Incident Commander's seat is
+    required on email and phone, so with nobody holding the role `report notifications --check`
+    fails; ``channels = []`` on the seat (in a whole [emergency.cab] table) makes it pass."""
+    people = {pid: p for pid, p in PEOPLE.items() if pid != "ikram"}
+    people["dipu"] = ("Dipu Sarker", "dipu@smartdairy.test", ["devops_lead"])
+    _policy(repo, smtp, receiver, people)
+    if cab == "silent commander":
+        with (repo / "relman.toml").open("a", encoding="utf-8") as policy:
+            policy.write(SILENT_COMMANDER)
+    code, _, err = _run(
+        capsys, repo, "incident", "open", "--severity", "P1", "--title", "Payments down",
+        "--no-hotfix", "--as", "dipu",
+    )  # fmt: skip
+    assert code == 0, err
+    code, out, _ = _run(
+        capsys, repo, "report", "notifications", "--subject", "INC-1", "--check", "--json"
+    )
+    report = json.loads(out)
+    misses = {(m["recipient"], m["channel"], m["status"]) for m in report["misses"]}
+    if cab == "default":
+        assert (code, report["met"]) == (1, False)
+        assert misses == {
+            ("incident_commander", "email", "dead"),
+            ("incident_commander", "phone", "dead"),
+        }
+        assert all("roles = ['incident_commander']" in m["last_error"] for m in report["misses"])
+    else:
+        assert (code, report["met"], report["percent"], misses) == (0, True, 100.0, set())
