@@ -45,6 +45,7 @@ from relman.services.flow_records import (
     apply_record,
     prepare_record,
 )
+from relman.services.flow_versions import StartVersion, decide_start_version
 from relman.services.production import NextHotfix, compute_next_hotfix
 from relman.services.versioning import compute_next, get_current_version
 from relman.settings import CONFIG_FILE, FlowSettings, find_config
@@ -119,6 +120,13 @@ def _run_linked(
         done = apply_record(records=link.records, git=git, event=happened, plan=record)
         return replace(outcome, record=done)
     return replace(outcome, record=RecordOutcome(record))
+
+
+def _unspent(link: RecordLink | None, version: Version, *, kind: str, auto: bool) -> StartVersion:
+    """The version a start takes: not spent by a release in the store (`services.flow_versions`)."""
+    if link is None:
+        return StartVersion(version)
+    return decide_start_version(link.records, link.options, version, kind=kind, auto=auto)
 
 
 def _state(flow: FlowGit, policy: FlowPolicy, push: bool) -> RepoState:
@@ -236,7 +244,8 @@ def start_release(
     state.require_clean()
     base = policy.develop
     state.require_branch(base, "base")
-    if version == "auto":
+    auto = version == "auto"
+    if auto:
         chosen = compute_next(git=git, policy=versioning, ref=base).next
         if chosen is None:  # pragma: no cover - compute_next raises NothingToReleaseError
             raise NotFoundError("no next version", where=base)
@@ -250,7 +259,10 @@ def start_release(
                 where="VERSION",
                 hint="pass a higher version, or 'auto' to compute it from the commits",
             )
+    start = _unspent(link, chosen, kind="release", auto=auto)  # before any branch exists
+    chosen = start.version
     edits, notes = compute_version_edits(git=git, ref=base, policy=policy, version=chosen)
+    notes = (*notes, *([start.note] if start.note else []))
     plan = plan_release_start(state, policy, version=chosen, edits=edits, push=push, notes=notes)
 
     def event() -> FlowEvent:
@@ -327,6 +339,7 @@ def start_hotfix(
     state.require_branch(main, "base")
     hotfix = _next_hotfix(git, policy, main)
     base_tag, version = hotfix.production.tag, hotfix.next
+    _unspent(link, version, kind="hotfix", auto=True)  # refused before any branch exists
     edits, notes = compute_version_edits(git=git, ref=base_tag, policy=policy, version=version)
     if state.tags.get(base_tag) != state.branches[main]:
         notes = (*notes, f"{main} has commits after {base_tag}: the hotfix starts at {base_tag}")

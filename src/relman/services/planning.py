@@ -15,6 +15,7 @@ from relman.domain.checklists import plan_checklists
 from relman.domain.commits import find_tickets
 from relman.domain.planning import (
     LeadTimeCheck,
+    SpentVersion,
     decide_lead_time,
     decide_unspent_version,
     list_spent_versions,
@@ -31,7 +32,7 @@ from relman.services.versioning import compute_next, get_current_version
 
 if TYPE_CHECKING:
     from relman.domain.components import Component, VersioningPolicy
-    from relman.ports import Clock, GitRepo, UnitOfWorkFactory
+    from relman.ports import Clock, GitRepo, UnitOfWork, UnitOfWorkFactory
 
 
 @dataclass(frozen=True)
@@ -102,8 +103,11 @@ def plan_release(
     names = tuple(c.name for c in comps if c.name is not None)
 
     def work(tx: Tx) -> PlannedRelease:
-        fresh, notices = _skip_spent_version(tx, chosen, components=names, auto=auto)
-        notes = [*warnings, *notices]
+        fresh, skipped = find_unspent_version(tx.uow, chosen, components=names, auto=auto)
+        notes = [
+            *warnings,
+            *([describe_skipped(skipped, f"planned as {fresh}")] if skipped else []),
+        ]
         release = Release(
             id=tx.uow.releases.next_id(),
             title=title.strip() or f"{release_type.capitalize()} release {fresh}",
@@ -150,32 +154,34 @@ def plan_release(
     return run_in_transaction(uow_factory=uow_factory, clock=clock, actor=planner.id, work=work)
 
 
-def _skip_spent_version(
-    tx: Tx, chosen: str, *, components: tuple[str, ...], auto: bool
-) -> tuple[str, list[str]]:
-    """``chosen`` unless it is spent (rolled back, or built already: a version is one build).
+def find_unspent_version(
+    uow: UnitOfWork, chosen: str, *, components: tuple[str, ...], auto: bool
+) -> tuple[str, tuple[SpentVersion, ...]]:
+    """``chosen`` unless it is spent (rolled back, or built already: a version is one build),
+    and the spent versions passed over.
 
-    ``--version auto`` moves on to the next free version with a notice naming the release
-    that spent it; a version given explicitly is refused (ConflictError).
+    ``auto`` (``--version auto``, ``flow release start auto``) moves on to the next free
+    version; a version given explicitly is refused (ConflictError naming the release that spent
+    it, ``where`` ``--version``).
     """
-    spent = list_spent_versions(
-        tx.uow.releases.list(), tx.uow.deployments.list(), components=components
-    )
+    spent = list_spent_versions(uow.releases.list(), uow.deployments.list(), components=components)
     found = spent.get(normalize_version_text(chosen))
     if found is None:
-        return chosen, []
-    why = (
-        f"version {found.describe()}: a version is one build, and its artifact is already "
-        "installed (immutable) on the targets"
-    )
-    version = Version.parse(chosen) if auto else None
-    if version is None:
+        return chosen, ()
+    if not auto:
         raise ConflictError(
-            why, where="--version", hint="plan the next version, or --version auto to skip it"
+            f"version {found.describe()}: a version is one build, and its artifact is already "
+            "installed (immutable) on the targets",
+            where="--version",
+            hint="plan the next version, or --version auto to skip it",
         )
-    fresh, skipped = decide_unspent_version(version, spent)
-    notice = "; ".join(f"version {s.describe()}" for s in skipped)
-    return str(fresh), [f"{notice}: planned as {fresh} instead"]
+    fresh, skipped = decide_unspent_version(Version.parse(chosen), spent)
+    return str(fresh), skipped
+
+
+def describe_skipped(skipped: Sequence[SpentVersion], outcome: str) -> str:
+    """``version 1.3.1 was rolled back (R-1): planned as 1.3.2 instead``."""
+    return "; ".join(f"version {s.describe()}" for s in skipped) + f": {outcome} instead"
 
 
 def get_components(versioning: VersioningPolicy, names: Sequence[str]) -> list[Component]:
