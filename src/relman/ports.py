@@ -203,6 +203,11 @@ class WaiverRepository(Protocol):
 
     def list(self, release_id: str, *, gate: str | None = None) -> Sequence[Waiver]: ...
 
+    def invalidate(self, release_id: str, *, keep_commit: str | None) -> int:
+        """Mark every valid waiver not bound to ``keep_commit`` invalidated (stale); return how
+        many. The same rule as `SignOffRepository.invalidate`."""
+        ...
+
 
 class AuditLog(Protocol):
     def append(

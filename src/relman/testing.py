@@ -16,7 +16,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from relman.domain.audit import AuditVerdict, compute_next_entry, verify_chain
 from relman.domain.outbox import OPEN_STATUSES, DeliveryStatus, OutboxEntry
@@ -130,13 +130,7 @@ class InMemorySignOffRepo(_Repo):
         ]
 
     def invalidate(self, release_id: str, *, keep_commit: str | None) -> int:
-        count = 0
-        for i, s in enumerate(self._state.signoffs):
-            stale = keep_commit is None or s.commit_sha != keep_commit
-            if s.release_id == release_id and not s.invalidated and stale:
-                self._state.signoffs[i] = dataclasses.replace(s, invalidated=True)
-                count += 1
-        return count
+        return _invalidate(self._state.signoffs, release_id, keep_commit)
 
 
 class InMemoryEvidenceRepo(_Repo):
@@ -214,6 +208,20 @@ class InMemoryWaiverRepo(_Repo):
             for w in self._state.waivers
             if w.release_id == release_id and (gate is None or w.gate == gate)
         ]
+
+    def invalidate(self, release_id: str, *, keep_commit: str | None) -> int:
+        return _invalidate(self._state.waivers, release_id, keep_commit)
+
+
+def _invalidate(records: list[Any], release_id: str, keep_commit: str | None) -> int:
+    """Sign-offs or waivers of a release not bound to ``keep_commit``: marked invalidated."""
+    count = 0
+    for i, r in enumerate(records):
+        stale = keep_commit is None or r.commit_sha != keep_commit
+        if r.release_id == release_id and not r.invalidated and stale:
+            records[i] = dataclasses.replace(r, invalidated=True)
+            count += 1
+    return count
 
 
 class InMemoryAuditLog(_Repo):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,9 +14,14 @@ from alembic.migration import MigrationContext
 
 from relman.adapters.db import migrations
 from relman.adapters.db.engine import create_store_engine, resolve_database_url
+from relman.adapters.db.repositories import SqlReleaseRepo
 from relman.adapters.db.store import SqlStore
-from relman.adapters.db.tables import metadata
+from relman.adapters.db.tables import metadata, waivers
+from relman.domain.policy import ReleasePolicy
+from relman.domain.releases import Phase, Release
 from relman.errors import ConfigError, IntegrationError
+from relman.services.gates import get_gate_status
+from relman.testing import FixedClock
 
 EXPECTED_TABLES = {
     "alembic_version",
@@ -162,3 +169,69 @@ def test_an_unreachable_server_is_an_integration_error() -> None:
     with pytest.raises(IntegrationError, match="cannot connect to the database") as caught:
         store.current_revision()
     assert caught.value.exit_code == 12
+
+
+T0 = datetime(2026, 3, 2, 10, 30, tzinfo=UTC)
+BUILD_A, BUILD_B = "a" * 40, "b" * 40
+
+
+def _g1_risks(store: SqlStore) -> tuple[str, str]:
+    report = get_gate_status(
+        uow_factory=store.unit_of_work,
+        policy=ReleasePolicy.default(),
+        clock=FixedClock(T0),
+        release_id="R-1",
+        gate_id="G1",
+    )
+    risks = next(c for c in report.gates[0].criteria if c.id == "G1.risks")
+    return risks.state, risks.detail
+
+
+def test_0005_keeps_an_existing_waiver_counting_until_the_commit_moves(database_url: str) -> None:
+    store = SqlStore(database_url)
+    try:
+        assert store.upgrade("0004").after == "0004"
+        release = Release(
+            "R-1", "Milk quality", "minor", "1.4.0", (), Phase.PLAN, "meher", T0.date(), T0,
+            BUILD_A, (), (), 1,
+        )  # fmt: skip
+        with store.engine.begin() as conn:  # the rows as relman at revision 0004 wrote them
+            SqlReleaseRepo(conn).add(release)
+            conn.execute(
+                sa.insert(waivers).values(
+                    release_id="R-1",
+                    gate="G1",
+                    criterion_id="G1.risks",
+                    person_id="rana",
+                    reason="assessed in the phase plan",
+                    at=T0,
+                )
+            )
+        result = store.upgrade()
+        assert (result.before, result.after) == ("0004", HEAD)
+
+        with store.unit_of_work() as uow:
+            (kept,) = uow.waivers.list("R-1")
+        assert (kept.person_id, kept.commit_sha, kept.invalidated) == ("rana", None, False)
+        # nothing is blocked by the upgrade itself: the waiver still counts for the build
+        assert _g1_risks(store) == ("waived", "waived by rana: assessed in the phase plan")
+
+        with store.unit_of_work() as uow:  # what `relman release commit` does on a new build
+            assert uow.waivers.invalidate("R-1", keep_commit=BUILD_B) == 1
+            uow.releases.update(dataclasses.replace(release, commit_sha=BUILD_B), 1)
+        state, detail = _g1_risks(store)
+        assert state == "unmet"
+        assert detail.endswith(
+            "waiver by rana is stale: granted for an earlier commit (not recorded), the release "
+            f"is now at {BUILD_B[:12]}; waive it again"
+        )
+
+        with store.engine.begin() as conn:
+            command.downgrade(store.alembic_config(conn), "0004")
+        with store.engine.connect() as conn:
+            columns = {c["name"] for c in sa.inspect(conn).get_columns("waivers")}
+            rows = conn.execute(sa.text("SELECT person_id, reason FROM waivers")).all()
+        assert not columns & {"commit_sha", "invalidated"}
+        assert [tuple(r) for r in rows] == [("rana", "assessed in the phase plan")]
+    finally:
+        store.dispose()

@@ -224,6 +224,52 @@ def test_a_new_build_commit_invalidates_stored_signoffs(
     assert _advance(lc) is Phase.BUILD
 
 
+def _waive_risks(lc: Lifecycle) -> gates.Waived:
+    return gates.waive_criterion(
+        **_deps(lc), release_id="R-1", gate_id="G1", criterion_id="risks", actor="rana",
+        reason="assessed in the phase plan",
+    )  # fmt: skip
+
+
+def test_a_new_build_commit_makes_waivers_stale_until_waived_again(
+    lc: Lifecycle, repo_builder: Any
+) -> None:
+    old_sha = _plan(lc).release.commit_sha
+    _tick(lc, "7.1.1-3")
+    assert _waive_risks(lc).waiver.commit_sha == old_sha
+    assert _sign(lc, "G1", "parvin").gate.passed
+    new_sha = repo_builder.commit("fix(farm): late fix SD-103")
+
+    done = releases.update_commit(
+        **_deps(lc), git=lc.git, versioning=lc.versioning, release_id="R-1", actor="meher"
+    )
+
+    assert (done.invalidated, done.stale_waivers) == (1, 1)
+    report = gates.get_gate_status(**_deps(lc), release_id="R-1", gate_id="G1")
+    assert [(w.commit_sha, w.invalidated) for w in report.waivers] == [(old_sha, True)]
+    risks = next(c for c in report.gates[0].criteria if c.id == "G1.risks")
+    assert risks.state == "unmet" and risks.stale_waiver is not None
+    assert f"granted for commit {old_sha[:12]}, the release is now at {new_sha[:12]}" in (
+        risks.detail
+    )
+    with pytest.raises(BlockedError) as blocked:
+        _advance(lc)
+    assert [line.split(":")[0] for line in blocked.value.details["unmet"]] == [
+        "G1.risks",
+        "G1 sign-off project_manager",
+    ]
+    with lc.uow_factory() as uow:
+        (moved,) = [e for e in uow.audit.list(subject="R-1") if e.action == "release.commit"]
+    assert moved.after is not None and moved.after["invalidated_waivers"] == 1
+
+    again = _waive_risks(lc)  # granted again, for the new build
+    assert (again.waiver.commit_sha, again.waiver.invalidated) == (new_sha, False)
+    with pytest.raises(ConflictError, match=r"G1\.risks is already waived by rana"):
+        _waive_risks(lc)
+    assert _sign(lc, "G1", "parvin").gate.passed
+    assert _advance(lc) is Phase.BUILD
+
+
 def test_relman_toml_people_reach_the_policy(lc: Lifecycle) -> None:
     assert lc.policy.get_person("rana").roles == ("release_manager",)
     assert sorted(lc.policy.people) == [

@@ -230,15 +230,27 @@ def test_checklist_item_errors(store: SqlStore) -> None:
         assert uow.checklists.list("R-1") == [item]
 
 
-def test_waivers_round_trip(store: SqlStore) -> None:
-    waiver = Waiver("R-1", "G3", "coverage_min", "cto", "legacy module, ticket SD-9", T0)
+def test_waivers_round_trip_and_invalidation(store: SqlStore) -> None:
+    old_commit, new_commit = "a" * 40, "d" * 40
+    waiver = Waiver("R-1", "G3", "coverage_min", "cto", "legacy module, SD-9", old_commit, T0)
+    unbound = dataclasses.replace(waiver, gate="G2", commit_sha=None)
+    current = dataclasses.replace(waiver, gate="G1", commit_sha=new_commit)
     with store.unit_of_work() as uow:
         uow.releases.add(make_release())
-        uow.waivers.add(waiver)
-        uow.waivers.add(dataclasses.replace(waiver, gate="G2"))
+        for w in (waiver, unbound, current):
+            uow.waivers.add(w)
     with store.unit_of_work() as uow:
         assert uow.waivers.list("R-1", gate="G3") == [waiver]
-        assert len(uow.waivers.list("R-1")) == 2
+        assert uow.waivers.list("R-1") == [waiver, unbound, current]
+        assert uow.waivers.invalidate("R-1", keep_commit=new_commit) == 2
+    with store.unit_of_work() as uow:
+        listed = uow.waivers.list("R-1")
+        assert [(w.commit_sha, w.invalidated) for w in listed] == [
+            (old_commit, True),
+            (None, True),
+            (new_commit, False),
+        ]
+        assert uow.waivers.invalidate("R-1", keep_commit=new_commit) == 0
 
 
 def test_an_exception_rolls_back_the_whole_unit_of_work(store: SqlStore) -> None:

@@ -8,6 +8,7 @@ import pytest
 from release_factories import (
     GOOD_EVIDENCE,
     NOW,
+    SHA,
     SHA2,
     SIGNER,
     make_evidence,
@@ -192,13 +193,16 @@ def test_hotfix_g3_is_smoke_tests_only() -> None:
 def test_a_waiver_turns_an_unmet_criterion_into_waived() -> None:
     release = make_release(phase=Phase.TEST)
     low = [make_evidence("coverage", {"percent": 60.0})]
-    waiver = Waiver("R-1", "G3", "G3.coverage", "chowdhury", "legacy module", NOW)
+    waiver = Waiver("R-1", "G3", "G3.coverage", "chowdhury", "legacy module", SHA, NOW)
     criterion = next(
         c
         for c in status("G3", release, evidence=low, waivers=[waiver]).criteria
         if c.id == "G3.coverage"
     )
-    assert (criterion.state, criterion.detail) == ("waived", "waived by chowdhury: legacy module")
+    assert (criterion.state, criterion.detail) == (
+        "waived",
+        f"waived by chowdhury for commit {SHA[:12]}: legacy module",
+    )
     other_release = replace(waiver, release_id="R-9")
     assert (
         states(status("G3", release, evidence=low, waivers=[other_release]))["G3.coverage"]

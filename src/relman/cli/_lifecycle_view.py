@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from relman.bootstrap import Services
     from relman.domain.gates import GateStatus
     from relman.domain.policy import ReleasePolicy
-    from relman.domain.releases import ChecklistItem, Evidence, Release, SignOff
+    from relman.domain.releases import ChecklistItem, Evidence, Release, SignOff, Waiver
     from relman.services.lifecycle import Lifecycle
 
 AS_HELP = "The person acting: an id from the policy's people (or set RELMAN_ACTOR)."
@@ -160,6 +160,31 @@ def print_signoffs(signoffs: Sequence[SignOff]) -> None:
         )
     console.print("[bold]sign-offs[/]")
     console.print(grid)
+
+
+def print_waivers(waivers: Sequence[Waiver], release: Release) -> None:
+    """Every waiver with the commit it was granted for; stale ones marked (they no longer count)."""
+    if not waivers:
+        return
+    grid = table("gate", "criterion", "person", "commit", "at", "note")
+    for w in waivers:
+        note = esc(w.reason)
+        if w.invalidated:
+            granted = f"commit {short(w.commit_sha)}" if w.commit_sha else "an unrecorded commit"
+            note = (
+                f"[red]STALE[/] (granted for {granted}, release now at "
+                f"{short(release.commit_sha)}: waive again) {note}"
+            )
+        grid.add_row(
+            w.gate,
+            esc(w.criterion_id),
+            esc(w.person_id),
+            short(w.commit_sha),
+            f"{w.at:%Y-%m-%d %H:%M}",
+            note,
+        )
+    out().print("[bold]waivers[/]")
+    out().print(grid)
 
 
 # --- evidence -------------------------------------------------------------------------------

@@ -65,6 +65,7 @@ def status(
         view.print_gate(gate_status, lc.policy)
     console.print()
     view.print_signoffs(report.signoffs)
+    view.print_waivers(report.waivers, release)
 
 
 def _print_signed(done: Signed) -> None:
@@ -152,7 +153,8 @@ def waive(
     actor: ActorOpt,
     reason: Annotated[str, typer.Option("--reason", help="Why it is waived (recorded).")],
 ) -> None:
-    """Waive one criterion of a gate (only the policy's waiver roles; audited)."""
+    """Waive one criterion of a gate for the release's commit (only the policy's waiver roles;
+    audited; a new commit makes it stale)."""
     from relman.services.gates import waive_criterion
 
     lc = view.lifecycle(ctx)
@@ -170,7 +172,7 @@ def waive(
     console = view.out()
     console.print(
         f"{view.esc(w.person_id)} waived {view.esc(w.criterion_id)} of {w.gate} of "
-        f"{w.release_id}: {view.esc(w.reason)}"
+        f"{w.release_id} for commit {view.short(w.commit_sha)}: {view.esc(w.reason)}"
     )
     if done.gate.passed:
         console.print(f"{done.gate.gate} [green]passed[/]")

@@ -176,6 +176,7 @@ def show(
         grid.add_row(gate.gate, view.esc(gate.name), state, view.esc(", ".join(missing)))
     console.print(grid)
     view.print_signoffs(details.signoffs)
+    view.print_waivers(details.waivers, release)
     view.print_evidence(judged)
 
 
@@ -317,7 +318,7 @@ def commit(
         str, typer.Argument(help="The new build commit (default HEAD).", show_default=False)
     ] = "HEAD",
 ) -> None:
-    """Bind the release to a new build commit; earlier sign-offs become invalidated."""
+    """Bind the release to a new build commit; earlier sign-offs and waivers stop counting."""
     from relman.services.releases import update_commit
 
     lc = view.lifecycle(ctx)
@@ -345,4 +346,9 @@ def commit(
         console.print(
             f"  [yellow]{done.invalidated} sign-off(s) invalidated[/]: they were given for the "
             "old commit and must be given again"
+        )
+    if done.stale_waivers:
+        console.print(
+            f"  [yellow]{done.stale_waivers} waiver(s) stale[/]: they were granted for the "
+            "old commit and must be granted again"
         )

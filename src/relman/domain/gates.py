@@ -15,7 +15,12 @@ from relman.domain.evidence import find_latest_evidence, judge_evidence
 from relman.domain.lifecycle import Action, decide_transition
 from relman.domain.policy import CriterionSpec, GatePolicy, ReleasePolicy
 from relman.domain.releases import ChecklistItem, Evidence, Phase, Release, SignOff, Waiver
-from relman.domain.signoffs import SlotStatus, compute_slot_statuses, list_current_decisions
+from relman.domain.signoffs import (
+    SlotStatus,
+    compute_slot_statuses,
+    is_waiver_valid,
+    list_current_decisions,
+)
 from relman.errors import BlockedError
 
 
@@ -26,6 +31,7 @@ class CriterionStatus:
     state: str  # met|unmet|waived
     detail: str
     proof: str | None = None
+    stale_waiver: Waiver | None = None  # unmet: the waiver granted for an earlier commit
 
 
 @dataclass(frozen=True)
@@ -105,21 +111,38 @@ def _criterion_status(
     met, detail, proof = _judge_criterion(gate, spec, inputs, seen)
     if met:
         return CriterionStatus(spec.id, spec.description, "met", detail, proof)
-    waiver = next(
-        (
-            w
-            for w in inputs.waivers
-            if w.release_id == inputs.release.id and w.gate == gate.id and w.criterion_id == spec.id
-        ),
-        None,
-    )
+    release = inputs.release
+    waivers = [
+        w
+        for w in inputs.waivers
+        if w.release_id == release.id and w.gate == gate.id and w.criterion_id == spec.id
+    ]
+    waiver = next((w for w in waivers if is_waiver_valid(w, release)), None)
     if waiver is not None:
-        waived = f"waived by {waiver.person_id}: {waiver.reason}"
+        bound = f" for commit {waiver.commit_sha[:12]}" if waiver.commit_sha else ""
+        waived = f"waived by {waiver.person_id}{bound}: {waiver.reason}"
         return CriterionStatus(
             spec.id, spec.description, "waived", waived, f"waiver {waiver.at.isoformat()}"
         )
+    stale = max(waivers, key=lambda w: w.at, default=None)
+    if stale is not None:  # every waiver was granted for an earlier build: ask again
+        detail += f"; {describe_stale_waiver(stale, release)}"
     # an unmet criterion still cites the evidence that failed it, when there is some
-    return CriterionStatus(spec.id, spec.description, "unmet", detail, proof)
+    return CriterionStatus(spec.id, spec.description, "unmet", detail, proof, stale)
+
+
+def describe_stale_waiver(waiver: Waiver, release: Release) -> str:
+    """``waiver by rana is stale: granted for commit 1a2b…, the release is now at 3c4d…; …``"""
+    granted = (
+        f"commit {waiver.commit_sha[:12]}"
+        if waiver.commit_sha
+        else "an earlier commit (not recorded)"
+    )
+    now_at = release.commit_sha[:12] if release.commit_sha else "no commit"
+    return (
+        f"waiver by {waiver.person_id} is stale: granted for {granted}, the release is now "
+        f"at {now_at}; waive it again"
+    )
 
 
 Verdict = tuple[bool, str, str | None]

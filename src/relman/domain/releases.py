@@ -102,12 +102,16 @@ class ChecklistItem:
 
 @dataclass(frozen=True)
 class Waiver:
+    """One gate criterion waived; bound to the release's commit like a sign-off."""
+
     release_id: str
     gate: str
     criterion_id: str
     person_id: str
     reason: str
+    commit_sha: str | None  # the build it was granted for (None: before any, or before 0005)
     at: datetime
+    invalidated: bool = False  # the release moved to another commit: it no longer counts
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,10 @@
 - Separation of duties (``policy.separation_of_duties``): the person who planned a release signs
   none of its gates and waives none of its criteria; one person fills at most one slot per gate,
   so "2 approvals" are always two different people.
-- Sign-offs are bound to the release's commit: once the commit changes they are invalidated.
+- Sign-offs and waivers are bound to the release's commit: once the commit changes they are
+  invalidated (a waiver then is *stale*: the gate asks for it again). One rule for both
+  (`is_signoff_valid`, `is_waiver_valid`): a record without a commit (given before the release
+  had one, or a waiver from before store revision 0005) counts until the commit next moves.
 - Hotfixes (``post_hoc_approval_hours``): the release type's approvers may sign after deployment;
   until then their slots are ``post_hoc_pending`` and do not block, and after the deadline they are
   reported by `list_overdue_approvals`.
@@ -53,16 +56,31 @@ class OverdueApproval:
     signed_at: datetime | None  # None: still missing; else signed late
 
 
+def _is_bound(commit_sha: str | None, invalidated: bool, release: Release) -> bool:
+    if invalidated:
+        return False
+    return commit_sha is None or commit_sha == release.commit_sha
+
+
 def is_signoff_valid(signoff: SignOff, release: Release) -> bool:
     """False once invalidated, or when it was given for another commit than the release's."""
-    if signoff.invalidated:
-        return False
-    return signoff.commit_sha is None or signoff.commit_sha == release.commit_sha
+    return _is_bound(signoff.commit_sha, signoff.invalidated, release)
+
+
+def is_waiver_valid(waiver: Waiver, release: Release) -> bool:
+    """The sign-off rule for waivers: False once stale (invalidated) or granted for another
+    commit than the release's."""
+    return _is_bound(waiver.commit_sha, waiver.invalidated, release)
 
 
 def mark_invalidated(signoffs: Iterable[SignOff], release: Release) -> list[SignOff]:
     """The sign-offs as shown to people: ``invalidated`` set on those that no longer count."""
     return [replace(s, invalidated=not is_signoff_valid(s, release)) for s in signoffs]
+
+
+def mark_stale_waivers(waivers: Iterable[Waiver], release: Release) -> list[Waiver]:
+    """The waivers as shown to people: ``invalidated`` set on the stale ones."""
+    return [replace(w, invalidated=not is_waiver_valid(w, release)) for w in waivers]
 
 
 def list_slots(gate: GatePolicy, release: Release, policy: ReleasePolicy) -> list[Slot]:
@@ -273,7 +291,8 @@ def decide_waiver(
     existing: Sequence[Waiver],
     now: datetime,
 ) -> Waiver:
-    """A waiver of one criterion: only by the gate's ``waiver_roles``, always with a reason."""
+    """A waiver of one criterion for the release's commit: only by the gate's ``waiver_roles``,
+    always with a reason. A stale waiver (another commit) does not stop a new one."""
     where = f"release {release.id} gate {gate.id}"
     criterion = gate.get_criterion(criterion_id)
     if not criterion.applies_to(release.release_type):
@@ -291,12 +310,31 @@ def decide_waiver(
     decide_transition(release.phase, Action.WAIVE)
     _check_gate_reached(release, gate, "waived")
     _check_separation(release, gate, person, policy, "waive criteria of")
-    if any(
-        w.release_id == release.id and w.gate == gate.id and w.criterion_id == criterion_id
-        for w in existing
-    ):
-        raise ConflictError(f"{criterion_id} is already waived", where=where)
-    return Waiver(release.id, gate.id, criterion_id, person.id, reason.strip(), now)
+    current = next(
+        (
+            w
+            for w in existing
+            if w.release_id == release.id
+            and w.gate == gate.id
+            and w.criterion_id == criterion_id
+            and is_waiver_valid(w, release)
+        ),
+        None,
+    )
+    if current is not None:
+        raise ConflictError(
+            f"{criterion_id} is already waived by {current.person_id} at {current.at.isoformat()}",
+            where=where,
+        )
+    return Waiver(
+        release_id=release.id,
+        gate=gate.id,
+        criterion_id=criterion_id,
+        person_id=person.id,
+        reason=reason.strip(),
+        commit_sha=release.commit_sha,
+        at=now,
+    )
 
 
 def list_overdue_approvals(

@@ -361,6 +361,7 @@ def _rebind(
         return
     was = (done.previous_sha or "none")[:12]
     invalidated = f"; {done.invalidated} sign-off(s) invalidated" if done.invalidated else ""
+    invalidated += f"; {done.stale_waivers} waiver(s) stale" if done.stale_waivers else ""
     messages.append(f"{release_id} bound to commit {sha} (was {was}){invalidated}")
 
 

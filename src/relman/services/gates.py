@@ -12,7 +12,12 @@ from typing import TYPE_CHECKING
 from relman.domain.gates import GateStatus
 from relman.domain.policy import ReleasePolicy
 from relman.domain.releases import ChecklistItem, Release, SignOff, Waiver
-from relman.domain.signoffs import decide_signoff, decide_waiver, mark_invalidated
+from relman.domain.signoffs import (
+    decide_signoff,
+    decide_waiver,
+    mark_invalidated,
+    mark_stale_waivers,
+)
 from relman.services.lifecycle import (
     Tx,
     apply_auto_ticks,
@@ -34,7 +39,7 @@ class GateReport:
     release: Release
     gates: list[GateStatus]
     signoffs: list[SignOff]  # all decisions on these gates, invalidated ones marked
-    waivers: list[Waiver]
+    waivers: list[Waiver]  # all waivers of these gates, stale ones marked invalidated
 
 
 def get_gate_status(
@@ -58,7 +63,7 @@ def get_gate_status(
             release=release,
             gates=statuses,
             signoffs=[s for s in mark_invalidated(recorded.signoffs, release) if s.gate in shown],
-            waivers=[w for w in recorded.waivers if w.gate in shown],
+            waivers=[w for w in mark_stale_waivers(recorded.waivers, release) if w.gate in shown],
         )
 
     return read(uow_factory, work)
@@ -162,7 +167,9 @@ def waive_criterion(
 ) -> Waived:
     """Waive one criterion of a gate, only by the gate's waiver roles, always with a reason.
 
-    ``criterion_id`` may be given without the gate prefix (``coverage`` for ``G3.coverage``).
+    The waiver is bound to the release's commit: a new build makes it stale and the criterion
+    must be waived again. ``criterion_id`` may be given without the gate prefix (``coverage``
+    for ``G3.coverage``).
     """
     person = get_actor(policy, actor)
     gate = policy.get_gate(gate_id)

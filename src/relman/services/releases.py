@@ -16,7 +16,12 @@ from relman.domain.gates import GateStatus, decide_advance
 from relman.domain.lifecycle import Action, decide_transition, list_allowed_actions
 from relman.domain.policy import ReleasePolicy
 from relman.domain.releases import ChecklistItem, Evidence, Phase, Release, SignOff, Waiver
-from relman.domain.signoffs import OverdueApproval, list_overdue_approvals, mark_invalidated
+from relman.domain.signoffs import (
+    OverdueApproval,
+    list_overdue_approvals,
+    mark_invalidated,
+    mark_stale_waivers,
+)
 from relman.errors import InvalidInputError
 from relman.services.lifecycle import (
     Tx,
@@ -46,7 +51,7 @@ class ReleaseDetails:
     signoffs: list[SignOff]  # invalidated ones marked
     evidence: list[Evidence]
     items: list[ChecklistItem]
-    waivers: list[Waiver]
+    waivers: list[Waiver]  # stale ones marked invalidated
     allowed_actions: list[str]
     next_gates: list[str]  # the gates guarding the next phase
 
@@ -65,7 +70,7 @@ def get_release_details(
             signoffs=mark_invalidated(recorded.signoffs, release),
             evidence=list(recorded.evidence),
             items=list(recorded.items),
-            waivers=list(recorded.waivers),
+            waivers=mark_stale_waivers(recorded.waivers, release),
             allowed_actions=[a.value for a in list_allowed_actions(release.phase)],
             next_gates=list_next_gates(release, policy),
         )
@@ -196,6 +201,7 @@ class Rebound:
     previous_sha: str | None
     invalidated: int  # sign-offs that no longer count
     changed: bool
+    stale_waivers: int = 0  # waivers that no longer count: to be granted again
 
 
 def update_commit(
@@ -210,7 +216,7 @@ def update_commit(
     ref: str = "HEAD",
 ) -> Rebound:
     """Bind the release to a new build commit (PLAN, BUILD, TEST): its scope is recomputed and
-    every sign-off given for the old commit is invalidated (shown as such)."""
+    every sign-off and waiver given for the old commit is invalidated (shown as such)."""
     person = get_actor(policy, actor)
     sha = git.resolve(ref)
     # git runs before the transaction: no database lock is held while it reads history
@@ -228,13 +234,18 @@ def update_commit(
         )
         updated = tx.save_release(release, moved)
         count = tx.uow.signoffs.invalidate(release.id, keep_commit=sha)
+        stale = tx.uow.waivers.invalidate(release.id, keep_commit=sha)
         tx.record(
             "release.commit",
             release.id,
             before=release,
-            after={"release": updated, "invalidated_signoffs": count},
+            after={
+                "release": updated,
+                "invalidated_signoffs": count,
+                "invalidated_waivers": stale,
+            },
         )
         apply_auto_ticks(tx, updated, policy)
-        return Rebound(updated, release.commit_sha, count, changed=True)
+        return Rebound(updated, release.commit_sha, count, changed=True, stale_waivers=stale)
 
     return run_in_transaction(uow_factory=uow_factory, clock=clock, actor=person.id, work=work)

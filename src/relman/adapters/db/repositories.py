@@ -108,14 +108,7 @@ class SqlSignOffRepo:
         return [_signoff_from_row(row._mapping) for row in rows]
 
     def invalidate(self, release_id: str, *, keep_commit: str | None) -> int:
-        query = sa.update(signoffs).where(
-            signoffs.c.release_id == release_id, signoffs.c.invalidated.is_(False)
-        )
-        if keep_commit is not None:
-            query = query.where(
-                sa.or_(signoffs.c.commit_sha.is_(None), signoffs.c.commit_sha != keep_commit)
-            )
-        return int(self._conn.execute(query.values(invalidated=True)).rowcount)
+        return _invalidate(self._conn, signoffs, release_id, keep_commit)
 
 
 class SqlEvidenceRepo:
@@ -215,10 +208,25 @@ class SqlWaiverRepo:
                 criterion_id=row.criterion_id,
                 person_id=row.person_id,
                 reason=row.reason,
+                commit_sha=row.commit_sha,
                 at=row.at,
+                invalidated=bool(row.invalidated),
             )
             for row in rows
         ]
+
+    def invalidate(self, release_id: str, *, keep_commit: str | None) -> int:
+        return _invalidate(self._conn, waivers, release_id, keep_commit)
+
+
+def _invalidate(
+    conn: sa.Connection, table: sa.Table, release_id: str, keep_commit: str | None
+) -> int:
+    """Mark a release's valid sign-offs or waivers not bound to ``keep_commit`` invalidated."""
+    query = sa.update(table).where(table.c.release_id == release_id, table.c.invalidated.is_(False))
+    if keep_commit is not None:
+        query = query.where(sa.or_(table.c.commit_sha.is_(None), table.c.commit_sha != keep_commit))
+    return int(conn.execute(query.values(invalidated=True)).rowcount)
 
 
 def _insert_for_release(conn: sa.Connection, table: sa.Table, values: dict[str, Any]) -> int:

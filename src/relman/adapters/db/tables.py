@@ -133,6 +133,10 @@ waivers = sa.Table(
     sa.Column("person_id", sa.String(64), nullable=False),
     sa.Column("reason", sa.Text(), nullable=False),
     sa.Column("at", UtcDateTime(), nullable=False),
+    # Bound to the build like a sign-off (0005): NULL for waivers granted before revision 0005.
+    sa.Column("commit_sha", sa.String(64), nullable=True),
+    # The server default fills the rows that existed before revision 0005.
+    sa.Column("invalidated", sa.Boolean(), nullable=False, server_default=sa.false()),
     sa.Index(None, "release_id", "gate"),
 )
 

@@ -5,4 +5,4 @@ folder is the Alembic ``script_location``. ``HEAD_REVISION`` must name the newes
 ``versions/`` (a test checks it), so the common "already up to date" case needs no Alembic import.
 """
 
-HEAD_REVISION = "0004"
+HEAD_REVISION = "0005"
