@@ -9,16 +9,11 @@ A message is ``type(scope)!: description``, an optional body and optional footer
     BREAKING CHANGE: /import/csv returns 410.
     Refs: SD-142
 
-Parsing rules (the ones the spec leaves open are decided here, once):
+Splitting a message into header, body and footers (line ends, the footer block) is
+:mod:`relman.domain.commit_messages`; its names are re-exported here. Parsing rules (the ones
+the spec leaves open are decided here, once):
 
-- CRLF/CR line ends become LF; trailing whitespace and leading/trailing blank lines are dropped.
 - The type matches case-insensitively and is kept lowercased (``Feat:`` -> ``feat``).
-- Footers are ``Token: value`` or ``Token #value`` (the value keeps its ``#``: ``Closes #12``
-  -> ``Footer("Closes", "#12")``). ``BREAKING CHANGE`` and ``BREAKING-CHANGE`` are the only
-  tokens with a space/hyphen exception. The footer block is the trailing run of paragraphs whose
-  first line starts with a footer token; inside it, lines that do not start a new footer continue
-  the previous value (indentation stripped). A ``BREAKING CHANGE:`` paragraph starts the footer
-  block even when prose paragraphs follow it (they continue the breaking note).
 - ``!`` or a BREAKING footer marks the commit breaking; without a footer the description is the
   breaking note.
 - Reverts: git's default ``Revert "feat: x"`` (``Reapply "feat: x"`` for the revert of a revert)
@@ -40,6 +35,17 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Protocol
 
+from relman.domain.commit_messages import (
+    BREAKING_TOKENS,
+    Footer,
+    MessageParts,
+    normalize_lines,
+    normalize_message,
+    normalize_token,
+    parse_footer_line,
+    split_lines,
+    split_message,
+)
 from relman.domain.reverts import drop_reverted
 from relman.domain.versions import Bump
 from relman.errors import ConfigError, InvalidCommitError
@@ -47,17 +53,41 @@ from relman.errors import ConfigError, InvalidCommitError
 if TYPE_CHECKING:
     from relman.domain.versions import Version
 
+__all__ = [
+    "BREAKING_TOKENS",
+    "DEFAULT_TICKET_PATTERNS",
+    "GIT_REVERT_RE",
+    "HEADER_FORMAT",
+    "HEADER_RE",
+    "MERGE_MODES",
+    "BumpDecision",
+    "Commit",
+    "CommitPolicy",
+    "CommitType",
+    "Footer",
+    "MessageParts",
+    "RawCommitLike",
+    "compute_commit_bump",
+    "decide_bump",
+    "drop_reverted",
+    "find_tickets",
+    "is_conventional_header",
+    "is_git_merge_header",
+    "list_merge_messages",
+    "normalize_message",
+    "normalize_token",
+    "parse_commit",
+    "parse_footer_line",
+    "read_commits",
+    "split_message",
+]
+
 DEFAULT_TICKET_PATTERNS: tuple[str, ...] = (r"SD-\d+",)
 HEADER_FORMAT = "type(scope): description"
 MERGE_MODES = ("skip", "title", "body")
-BREAKING_TOKENS = frozenset({"breaking-change"})  # normalized: lowercased, space -> hyphen
 
 HEADER_RE = re.compile(
     r"^(?P<type>[A-Za-z][A-Za-z0-9_-]*)(?:\((?P<scope>[^()]*)\))?(?P<bang>!)?:(?: (?P<desc>.*))?$"
-)
-_FOOTER = re.compile(
-    r"^(?P<token>BREAKING[ -]CHANGE|[A-Za-z][A-Za-z0-9-]*)"
-    r"(?::(?:[ \t]+(?P<value>.*))?$|[ ](?P<hash>#.*)$)"
 )
 # git's own revert headers; git >= 2.43 calls the revert of a revert "Reapply".
 GIT_REVERT_RE = re.compile(r'^(?:Revert|Reapply) "(?P<inner>.*)"$')
@@ -68,22 +98,6 @@ _GIT_MERGE = re.compile(
     r"'[^']*'|\"[^\"]*\")\b"
 )
 _BULLET = re.compile(r"^\s*(?:[*+-]\s+)?")
-
-
-@functools.lru_cache(maxsize=1024)
-def normalize_token(token: str) -> str:
-    """Footer tokens compare case-insensitively; ``BREAKING CHANGE`` == ``BREAKING-CHANGE``."""
-    return token.strip().lower().replace(" ", "-")
-
-
-@dataclass(frozen=True, slots=True)
-class Footer:
-    token: str
-    value: str
-
-    @property
-    def is_breaking(self) -> bool:
-        return normalize_token(self.token) in BREAKING_TOKENS
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,105 +130,6 @@ class Commit:
     def footers_named(self, token: str) -> list[str]:
         wanted = normalize_token(token)
         return [f.value for f in self.footers if normalize_token(f.token) == wanted]
-
-
-@dataclass(frozen=True, slots=True)
-class MessageParts:
-    """A message split into header, body and footers, before any header validation."""
-
-    header: str
-    body: str
-    footers: tuple[Footer, ...]
-    lines: tuple[str, ...]  # every normalized line, header first
-
-
-def _normalize_lines(message: str) -> list[str]:
-    """The lines of :func:`normalize_message`."""
-    if "\r" in message:
-        message = message.replace("\r\n", "\n").replace("\r", "\n")
-    lines = [line.rstrip() for line in message.split("\n")]
-    if not lines[-1] or not lines[0]:
-        end = len(lines)
-        while end and not lines[end - 1]:
-            end -= 1
-        start = 0
-        while start < end and not lines[start]:
-            start += 1
-        lines = lines[start:end]
-    return lines
-
-
-def normalize_message(message: str) -> str:
-    """LF line ends, no trailing whitespace, no leading/trailing blank lines."""
-    return "\n".join(_normalize_lines(message))
-
-
-def parse_footer_line(line: str) -> Footer | None:
-    """``Token: value`` / ``Token #value`` / ``BREAKING CHANGE: value``, else None."""
-    match = _FOOTER.match(line)
-    if match is None:
-        return None
-    value = match.group("hash") or match.group("value") or ""
-    return Footer(match.group("token"), value.strip())
-
-
-def split_message(message: str) -> MessageParts:
-    """Split into header, body and footer block (see the module docstring for the rules)."""
-    return _split_lines(_normalize_lines(message))
-
-
-def _split_lines(lines: list[str]) -> MessageParts:
-    if len(lines) <= 1:  # a header alone (most commits)
-        return MessageParts(
-            header=lines[0] if lines else "", body="", footers=(), lines=(*lines,) or ("",)
-        )
-    paragraphs: list[list[str]] = []
-    current: list[str] = []
-    for line in lines[1:]:
-        if line:
-            current.append(line)
-        elif current:
-            paragraphs.append(current)
-            current = []
-    if current:
-        paragraphs.append(current)
-    match = _FOOTER.match
-    heads = [match(para[0]) for para in paragraphs]  # paragraphs that start like a footer
-    start = len(paragraphs)
-    while start > 0 and heads[start - 1] is not None:
-        start -= 1
-    for index in range(start):
-        found = heads[index]
-        if found is not None and normalize_token(found.group("token")) in BREAKING_TOKENS:
-            start = index
-            break
-    if start == 0:
-        body = ""
-    elif start == 1:
-        body = "\n".join(paragraphs[0])
-    else:
-        body = "\n\n".join("\n".join(para) for para in paragraphs[:start])
-    footers = (
-        _parse_footer_block(paragraphs[start:], heads[start:]) if start < len(paragraphs) else ()
-    )
-    return MessageParts(header=lines[0], body=body, footers=footers, lines=tuple(lines))
-
-
-def _parse_footer_block(
-    paragraphs: list[list[str]], heads: list[re.Match[str] | None]
-) -> tuple[Footer, ...]:
-    tokens: list[str] = []
-    values: list[str] = []
-    match = _FOOTER.match
-    for para, head in zip(paragraphs, heads, strict=True):
-        for number, line in enumerate(para):
-            found = head if number == 0 else match(line)
-            if found is not None:
-                tokens.append(found.group("token"))
-                values.append((found.group("hash") or found.group("value") or "").strip())
-            else:  # a continuation of the previous value (blank lines kept as paragraph breaks)
-                values[-1] += ("\n\n" if number == 0 else "\n") + line.strip()
-    return tuple(Footer(token, value.strip()) for token, value in zip(tokens, values, strict=True))
 
 
 @functools.lru_cache(maxsize=32)
@@ -254,8 +169,8 @@ def parse_commit(
     message: str, *, sha: str = "", ticket_patterns: Sequence[str] = DEFAULT_TICKET_PATTERNS
 ) -> Commit:
     """Parse one Conventional Commits message; InvalidCommitError names the broken rule."""
-    lines = _normalize_lines(message)
-    parts = _split_lines(lines)
+    lines = normalize_lines(message)
+    parts = split_lines(lines)
     header = parts.header
     if not header:
         raise _invalid(sha, "message is empty", "message-empty")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from relman.domain.branches import BranchKind, BranchPolicy, split_branch, strip_ref
+from relman.domain.commit_messages import normalize_message, parse_footer_line, split_message
 from relman.domain.commits import (
     DEFAULT_TICKET_PATTERNS,
     GIT_REVERT_RE,
@@ -19,9 +20,6 @@ from relman.domain.commits import (
     HEADER_RE,
     CommitPolicy,
     is_git_merge_header,
-    normalize_message,
-    parse_footer_line,
-    split_message,
 )
 from relman.domain.versions import Version
 from relman.errors import InvalidVersionError
