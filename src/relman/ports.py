@@ -223,6 +223,11 @@ class AuditLog(Protocol):
         """Append one hash-chained entry in the current transaction (appenders are serialized)."""
         ...
 
+    def lock(self) -> None:
+        """Wait for, then hold, the appenders' lock until the transaction ends: what is read
+        after it cannot change before this transaction appends (read-then-append, once)."""
+        ...
+
     def list(self, *, subject: str | None = None) -> Sequence[AuditEntry]:
         """Entries in seq order (optionally only those about ``subject``)."""
         ...

@@ -242,6 +242,9 @@ class InMemoryAuditLog(_Repo):
         self._state.audit.append(entry)
         return entry
 
+    def lock(self) -> None:
+        """One process, one transaction at a time: nothing to wait for."""
+
     def list(self, *, subject: str | None = None) -> builtins.list[AuditEntry]:
         return [e for e in self._state.audit if subject is None or e.subject == subject]
 

@@ -5,7 +5,9 @@ one. `audit_policy_changes` wraps the unit-of-work factory once (in `relman.boot
 transaction that writes an audit entry (every write command does), just before its first entry,
 the digest of the effective policy is compared with the digest of the latest ``policy.change``
 entry; when they differ, or none exists yet, a ``policy.change`` entry is appended first, in the
-same transaction as the command's own change. A command that fails writes neither.
+same transaction as the command's own change. A command that fails writes neither. The
+comparison runs with the audit log locked (`AuditLog.lock`), so concurrent first writes after a
+change record it once.
 """
 
 from __future__ import annotations
@@ -55,7 +57,12 @@ def find_recorded_digest(audit: AuditLog) -> str | None:
 def record_policy_change(
     audit: AuditLog, stamp: PolicyStamp, *, actor: str, at: datetime
 ) -> AuditEntry | None:
-    """Append a ``policy.change`` entry when the policy differs from the recorded one."""
+    """Append a ``policy.change`` entry when the policy differs from the recorded one.
+
+    The log is locked before the recorded digest is read, so two processes noticing the same
+    change at once record it once: the second reads the first one's entry once it committed.
+    """
+    audit.lock()
     previous = find_recorded_digest(audit)
     if previous == stamp.digest:
         return None
@@ -138,6 +145,9 @@ class _StampingAuditLog:
         return self._inner.append(
             actor=actor, action=action, subject=subject, before=before, after=after, at=at
         )
+
+    def lock(self) -> None:
+        self._inner.lock()
 
     def list(self, *, subject: str | None = None) -> Sequence[AuditEntry]:
         return self._inner.list(subject=subject)

@@ -71,6 +71,11 @@ class SqlAuditLog:
         )
         return entry
 
+    def lock(self) -> None:
+        """Serialize with every other appender until this transaction ends (the head's row lock
+        on PostgreSQL; SQLite's unit of work holds the write lock already)."""
+        self._lock_head()
+
     def list(self, *, subject: str | None = None) -> builtins.list[AuditEntry]:
         query = sa.select(audit_log).order_by(audit_log.c.seq)
         if subject is not None:
