@@ -38,3 +38,10 @@ class Cli:
         got, out, err = self(*args)
         assert got == code, f"relman {' '.join(args)} -> {got} (wanted {code})\n{out}\n{err}"
         return out + err
+
+    def error(self, code: int, *args: str) -> str:
+        """Exit ``code`` with an ``error: ...`` message on stderr (returned)."""
+        got, out, err = self(*args)
+        assert got == code, f"relman {' '.join(args)} -> {got} (wanted {code})\n{out}\n{err}"
+        assert err.startswith("error: "), err
+        return err

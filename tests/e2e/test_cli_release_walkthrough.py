@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from relman.cli.main import main
+from cli_support import Cli
 
 PEOPLE_TOML = """\
 [people.meher]
@@ -64,28 +64,6 @@ TINY_TESTS = (
 
 JUNIT_ARGS = ("--junitxml=report.xml", "test_tiny.py")
 SARIF_ARGS = ("--output-format", "sarif", "tiny.py")
-
-
-class Cli:
-    def __init__(self, repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-        self.repo = repo
-        self.capsys = capsys
-
-    def __call__(self, *args: str) -> tuple[int, str, str]:
-        code = main(["-C", str(self.repo), *args])
-        captured = self.capsys.readouterr()
-        return code, captured.out, captured.err
-
-    def ok(self, *args: str) -> str:
-        code, out, err = self(*args)
-        assert code == 0, f"relman {' '.join(args)} -> {code}\n{out}\n{err}"
-        return out
-
-    def fails(self, code: int, *args: str) -> str:
-        got, out, err = self(*args)
-        assert got == code, f"relman {' '.join(args)} -> {got} (wanted {code})\n{out}\n{err}"
-        assert err.startswith("error: "), err
-        return err
 
 
 @pytest.fixture
@@ -148,7 +126,7 @@ def _unmet(err: str) -> list[str]:
 
 def test_minor_release_from_plan_to_closed(cli: Cli, reports: dict[str, Path]) -> None:
     # --- PLAN ----------------------------------------------------------------------------------
-    err = cli.fails(
+    err = cli.error(
         7, "release", "plan", "--type", "minor", "--target-date", _target(3), "--as", "meher"
     )
     assert "is shorter than 1 week" in err and "hint: choose a target date on or after" in err
@@ -162,15 +140,15 @@ def test_minor_release_from_plan_to_closed(cli: Cli, reports: dict[str, Path]) -
     assert "scope: 2 commits, 2 tickets (SD-102, SD-101) in v1.3.0.." in out
     assert "auto-ticked 7.1.1-1 Release scope defined and documented: scope: 2 commits" in out
 
-    err = cli.fails(7, "release", "advance", "R-1", "--as", "meher")
+    err = cli.error(7, "release", "advance", "R-1", "--as", "meher")
     assert "cannot advance release R-1 from PLAN to BUILD: 3 unmet (G1)" in err
     assert _unmet(err) == ["G1.resources", "G1.risks", "G1 sign-off project_manager"]
-    assert "separation of duties" in cli.fails(7, "gate", "sign", "R-1", "G1", "--as", "meher")
-    assert "tanvir (tech_lead) holds none of the roles G1 needs: project_manager" in cli.fails(
+    assert "separation of duties" in cli.error(7, "gate", "sign", "R-1", "G1", "--as", "meher")
+    assert "tanvir (tech_lead) holds none of the roles G1 needs: project_manager" in cli.error(
         7, "gate", "sign", "R-1", "G1", "--as", "tanvir"
     )
-    assert "unknown person 'nobody'" in cli.fails(5, "gate", "sign", "R-1", "G1", "--as", "nobody")
-    assert "G4 cannot be signed before release R-1 reaches TEST" in cli.fails(
+    assert "unknown person 'nobody'" in cli.error(5, "gate", "sign", "R-1", "G1", "--as", "nobody")
+    assert "G4 cannot be signed before release R-1 reaches TEST" in cli.error(
         7, "gate", "sign", "R-1", "G4", "--as", "popy"
     )
     cli.ok("checklist", "tick", "R-1", "7.1.1-3", "--as", "tanvir", "--note", "team of 4")
@@ -178,7 +156,7 @@ def test_minor_release_from_plan_to_closed(cli: Cli, reports: dict[str, Path]) -
     out = cli.ok("gate", "sign", "R-1", "G1", "--as", "parvin", "--comment", "scope agreed")
     assert out.startswith("parvin (project_manager) approved G1 of R-1 for commit ")
     assert "G1 passed" in out
-    assert "parvin already approved G1 of release R-1" in cli.fails(
+    assert "parvin already approved G1 of release R-1" in cli.error(
         6, "gate", "sign", "R-1", "G1", "--as", "parvin"
     )
     assert cli.ok("release", "advance", "R-1", "--as", "meher").startswith(
@@ -186,11 +164,11 @@ def test_minor_release_from_plan_to_closed(cli: Cli, reports: dict[str, Path]) -
     )
 
     # --- BUILD: G2 needs passing unit tests and a CI build for the release's commit -------------
-    err = cli.fails(4, "evidence", "add", "R-1", "--kind", "junit", str(reports["coverage"]))
+    err = cli.error(4, "evidence", "add", "R-1", "--kind", "junit", str(reports["coverage"]))
     assert "not JUnit XML (root <testsuites> or <testsuite>): root element is <coverage>" in err
     cli.ok("checklist", "tick", "R-1", "7.1.2-2", "--as", "tanvir")
     cli.ok("gate", "sign", "R-1", "G2", "--as", "tanvir")
-    err = cli.fails(7, "release", "advance", "R-1", "--as", "meher")
+    err = cli.error(7, "release", "advance", "R-1", "--as", "meher")
     assert _unmet(err) == ["G2.features", "G2.unit-tests", "G2.build"]
     out = cli.ok("evidence", "add", "R-1", "--kind", "junit", str(reports["junit"]))
     assert (
@@ -203,7 +181,7 @@ def test_minor_release_from_plan_to_closed(cli: Cli, reports: dict[str, Path]) -
     )
 
     # --- TEST: G3 needs coverage and a clean security scan; G4 the product owner ----------------
-    err = cli.fails(7, "release", "advance", "R-1", "--as", "meher")
+    err = cli.error(7, "release", "advance", "R-1", "--as", "meher")
     assert _unmet(err) == [
         "G3.coverage",
         "G3.security",
@@ -228,7 +206,7 @@ def test_minor_release_from_plan_to_closed(cli: Cli, reports: dict[str, Path]) -
     )
 
     # --- DEPLOY: wrong-order actions, then G5 and G6 (release manager + PM + tech lead) ----------
-    assert "cannot update commit a DEPLOY release" in cli.fails(
+    assert "cannot update commit a DEPLOY release" in cli.error(
         6, "release", "commit", "R-1", "--as", "meher"
     )
     for item, person in [
@@ -239,12 +217,12 @@ def test_minor_release_from_plan_to_closed(cli: Cli, reports: dict[str, Path]) -
     ]:
         cli.ok("checklist", "tick", "R-1", item, "--as", person)
     cli.ok("gate", "sign", "R-1", "G5", "--as", "dipu")
-    assert "holds none of the roles G6 needs" in cli.fails(
+    assert "holds none of the roles G6 needs" in cli.error(
         7, "gate", "sign", "R-1", "G6", "--as", "dipu"
     )
     for person in ("rana", "parvin"):
         cli.ok("gate", "sign", "R-1", "G6", "--as", person)
-    assert "G6 sign-off tech_lead" in cli.fails(7, "release", "advance", "R-1", "--as", "meher")
+    assert "G6 sign-off tech_lead" in cli.error(7, "release", "advance", "R-1", "--as", "meher")
     out = cli.ok("gate", "sign", "R-1", "G6", "--as", "tanvir")
     assert (
         "G6 passed" in out and "auto-ticked 7.1.4-7 Go/No-Go decision made: gate G6 passed" in out
@@ -260,10 +238,10 @@ def test_minor_release_from_plan_to_closed(cli: Cli, reports: dict[str, Path]) -
     assert "R-1 advanced VERIFY -> CLOSED (G7 passed)" in cli.ok(
         "release", "advance", "R-1", "--as", "meher"
     )
-    assert "cannot advance a CLOSED release" in cli.fails(
+    assert "cannot advance a CLOSED release" in cli.error(
         6, "release", "advance", "R-1", "--as", "meher"
     )
-    assert "cannot cancel a CLOSED release" in cli.fails(
+    assert "cannot cancel a CLOSED release" in cli.error(
         6, "release", "cancel", "R-1", "--as", "meher", "--reason", "too late"
     )
 
@@ -304,7 +282,7 @@ def test_minor_release_from_plan_to_closed(cli: Cli, reports: dict[str, Path]) -
     with db:
         db.execute("UPDATE audit_log SET actor = 'mallory' WHERE seq = ?", (g4["seq"],))
     db.close()
-    err = cli.fails(1, "audit", "verify")
+    err = cli.error(1, "audit", "verify")
     assert (
         f"entry {g4['seq']} (" in err and "was edited: its content does not match its hash" in err
     )
@@ -341,10 +319,10 @@ def test_actor_from_the_environment_and_usage_errors(
     assert "planned R-1" in cli.ok(
         "release", "plan", "--type", "minor", "--target-date", _target(10)
     )
-    assert "invalid date 'soon'" in cli.fails(
+    assert "invalid date 'soon'" in cli.error(
         4, "release", "plan", "--type", "minor", "--target-date", "soon"
     )
-    assert "no release R-7" in cli.fails(5, "release", "show", "R-7")
+    assert "no release R-7" in cli.error(5, "release", "show", "R-7")
     listed = json.loads(cli.ok("release", "list", "--json"))
     assert [(r["id"], r["planned_by"], r["phase"]) for r in listed] == [("R-1", "meher", "PLAN")]
     assert cli.ok("release", "list", "--overdue") == "no overdue approvals\n"
