@@ -55,8 +55,10 @@ def check_reach(
                 "(emergency.cab)",
                 roles=inc.incident_policy.cab_roles,
                 rows=queued,
-                no_route="no emergency message is routed to it (set channels = ['email'] "
-                "in [emergency.cab.{role}])",
+                no_route="no emergency message is routed to it (give the {role} seat "
+                "channels, e.g. channels = ['email'], in your [emergency.cab] table: a table "
+                "you write replaces the whole default CAB, so keep every seat in it; "
+                "relman init writes them all)",
             )
         )
     found.append(check_reminder_reach(notifications, incident_id=incident_id))
