@@ -5,6 +5,7 @@ lifecycle commands and `relman policy check` judge the whole file."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -140,7 +141,11 @@ def test_the_policy_as_read_keeps_only_the_overrides_and_never_shows_them(
     assert core.versioning.tag_format == "rel-{version}"
 
 
-def test_the_whole_policy_around_core_settings_given_in_code_keeps_them(tmp_path: Path) -> None:
+def test_the_whole_policy_around_core_settings_given_in_code_keeps_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in [n for n in os.environ if n.startswith("RELMAN_")]:
+        monkeypatch.delenv(name)  # the defaults, whatever the caller's environment says
     core = CoreSettings.model_validate({"versioning": {"tag_format": "rel-{version}"}})
     whole = build_services(repo=tmp_path, settings=None, config=None).settings
     assert whole.versioning.tag_format == "v{version}"  # the defaults, read from no file
