@@ -108,12 +108,27 @@ def test_release_start_skips_a_version_whose_build_was_rolled_back(
 def test_a_named_open_record_is_continued(
     cli: Cli, repo_builder: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str
 ) -> None:
-    """--release R-1: the team continues that record (its build is the one of 1.3.0)."""
+    """--release R-1: the team continues that record (its build is the one of 1.3.0), warned
+    that 1.3.0 is spent and told to plan a new release for another build."""
     use_store(monkeypatch, database_url)
     _spend(cli, tmp_path, "minor")
+    warning = (
+        "version 1.3.0 has a build (D-1 deployed it to dev) (R-1): a version is one build, so "
+        "R-1 is continued as --release asks, but do not build or deploy 1.3.0 again; for a new "
+        "build plan a new release (relman release plan --version auto)"
+    )
+    code, out, err = cli(
+        "flow", "release", "start", "--release", "R-1", "--dry-run", "--as", "rana"
+    )
+    assert code == 0, err
+    assert out.startswith("dry run: release start release/1.3.0 (version 1.3.0, tag v1.3.0)")
+    assert f"warning: {warning}" in " ".join(err.split())  # Rich wraps the long line
+    assert _branches(repo_builder) == ["develop", "main"]
+
     shown = cli.json("flow", "release", "start", "--release", "R-1", "--as", "rana")
     assert (shown["branch"], shown["record"]["release_id"]) == ("release/1.3.0", "R-1")
     assert shown["record"]["done"]
+    assert shown["warnings"] == [warning]
 
 
 def test_hotfix_start_refuses_a_spent_hotfix_version(

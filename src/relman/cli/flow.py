@@ -63,8 +63,11 @@ def _render(outcome: FlowOutcome, *, as_json: bool) -> None:
         out.print(f"[bold]dry run:[/] {escape(what + extra)} would run:")
     for line in plan.render():
         out.print(escape(line))
-    for note in (*plan.notes, *outcome.warnings):
+    for note in plan.notes:
         out.print(f"[yellow]note:[/] {escape(note)}")
+    err = _common.console(stderr=True)
+    for warning in outcome.warnings:
+        err.print(f"[yellow]warning:[/] {escape(warning)}")
     for resolution in outcome.resolutions:
         out.print(f"[cyan]resolved:[/] {escape(resolution)}")
     if outcome.record is not None:

@@ -277,7 +277,8 @@ def start_release(
             branch=plan.branch,
         )
 
-    return _run_linked(flow, git, plan, link=link, event=event, dry_run=dry_run)
+    warnings = (start.warning,) if start.warning else ()
+    return _run_linked(flow, git, plan, link=link, event=event, dry_run=dry_run, warnings=warnings)
 
 
 def finish_release(
@@ -339,7 +340,7 @@ def start_hotfix(
     state.require_branch(main, "base")
     hotfix = _next_hotfix(git, policy, main)
     base_tag, version = hotfix.production.tag, hotfix.next
-    _unspent(link, version, kind="hotfix", auto=True)  # refused before any branch exists
+    start = _unspent(link, version, kind="hotfix", auto=True)  # refused before any branch exists
     edits, notes = compute_version_edits(git=git, ref=base_tag, policy=policy, version=version)
     if state.tags.get(base_tag) != state.branches[main]:
         notes = (*notes, f"{main} has commits after {base_tag}: the hotfix starts at {base_tag}")
@@ -354,7 +355,10 @@ def start_hotfix(
         notes=notes,
     )
     event = FlowEvent("hotfix", "start", str(version), "hotfix", plan.branch, plan.branch)
-    return _run_linked(flow, git, plan, link=link, event=lambda: event, dry_run=dry_run)
+    warnings = (start.warning,) if start.warning else ()
+    return _run_linked(
+        flow, git, plan, link=link, event=lambda: event, dry_run=dry_run, warnings=warnings
+    )
 
 
 def finish_hotfix(

@@ -10,15 +10,17 @@ exists, with the rule of ``relman release plan`` (`relman.services.planning.find
 - ``flow hotfix start`` is refused: its version comes from the production tag at start, finish and
   ``flow link`` alike, so the branch cannot carry another number.
 
-No store (``flow`` never creates one), ``--no-record`` (the store is left alone) or ``--release
-ID`` (the named open record is continued, as its version is checked by the record link): no
-check.
+With ``--release ID`` the named open record is continued even when its version is spent (the
+team said which record): the start goes on with a warning that names the spent version and
+why, and says to plan a new release instead of building that version again. No store
+(``flow`` never creates one) or ``--no-record`` (the store is left alone): no check.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from relman.domain.planning import SpentVersion
 from relman.domain.versions import Version
 from relman.errors import ConflictError
 from relman.services.flow_records import FlowRecords, RecordOptions
@@ -27,10 +29,12 @@ from relman.services.lifecycle import read
 
 @dataclass(frozen=True)
 class StartVersion:
-    """The version a start takes, and the note naming the spent versions passed over."""
+    """The version a start takes, the note naming the spent versions passed over, and the
+    warning when ``--release ID`` continues a record whose version is spent."""
 
     version: Version
     note: str | None = None
+    warning: str | None = None
 
 
 def decide_start_version(
@@ -45,13 +49,22 @@ def decide_start_version(
 
     ``kind`` is ``release`` or ``hotfix``; a hotfix is never moved on (see the module doc).
     """
-    if records is None or not options.enabled or options.release_id:
+    if records is None or not options.enabled:
         return StartVersion(version)
     if records.find_store_revision() is None:
         return StartVersion(version)  # no store: nothing was ever planned or deployed
-    from relman.services.planning import describe_skipped, find_unspent_version
+    from relman.services.planning import (
+        describe_skipped,
+        find_spent_version,
+        find_unspent_version,
+    )
 
     lc = records.open_lifecycle()
+    if options.release_id:
+        spent = read(lc.uow_factory, lambda uow: find_spent_version(uow, str(version)))
+        if spent is None:
+            return StartVersion(version)
+        return StartVersion(version, warning=_continued_warning(spent, options.release_id, kind))
     moves = auto and kind == "release"
     try:
         fresh, skipped = read(
@@ -65,6 +78,16 @@ def decide_start_version(
         return StartVersion(version)
     started = Version.parse(fresh)
     return StartVersion(started, describe_skipped(skipped, f"the {kind} starts as {started}"))
+
+
+def _continued_warning(spent: SpentVersion, release_id: str, kind: str) -> str:
+    kind_option = "--type hotfix " if kind == "hotfix" else ""
+    plan = f"relman release plan {kind_option}--version auto"
+    return (
+        f"version {spent.describe()}: a version is one build, so {release_id} is continued as "
+        f"--release asks, but do not build or deploy {spent.version} again; for a new build "
+        f"plan a new release ({plan})"
+    )
 
 
 def _hint(kind: str) -> str:

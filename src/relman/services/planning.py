@@ -179,6 +179,14 @@ def find_unspent_version(
     return str(fresh), skipped
 
 
+def find_spent_version(
+    uow: UnitOfWork, version: str, *, components: tuple[str, ...] = ()
+) -> SpentVersion | None:
+    """Why ``version`` is spent (rolled back, or built already), or None when it is free."""
+    spent = list_spent_versions(uow.releases.list(), uow.deployments.list(), components=components)
+    return spent.get(normalize_version_text(version))
+
+
 def describe_skipped(skipped: Sequence[SpentVersion], outcome: str) -> str:
     """``version 1.3.1 was rolled back (R-1): planned as 1.3.2 instead``."""
     return "; ".join(f"version {s.describe()}" for s in skipped) + f": {outcome} instead"
