@@ -60,7 +60,10 @@ def test_a_waiver_goes_stale_with_a_new_commit_and_is_granted_again(
     waivers_table = shown.split("\nwaivers\n")[1]
     (waiver_row,) = [line for line in waivers_table.splitlines() if "rana" in line]
     assert "G1.risks" in waiver_row and REASON in waiver_row
-    assert f"STALE (granted for commit {old[:12]}, release now at {new[:12]}" in waiver_row
+    assert (
+        f"STALE (granted for commit {old[:12]}, the release is now at {new[:12]}: waive again)"
+        in waiver_row
+    )
     status = cli.json("gate", "status", "R-1", "G1")
     assert [(w["person_id"], w["commit_sha"], w["invalidated"]) for w in status["waivers"]] == [
         ("rana", old, True)

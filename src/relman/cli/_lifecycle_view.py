@@ -166,15 +166,14 @@ def print_waivers(waivers: Sequence[Waiver], release: Release) -> None:
     """Every waiver with the commit it was granted for; stale ones marked (they no longer count)."""
     if not waivers:
         return
+    from relman.domain.gates import describe_stale_grant
+
     grid = table("gate", "criterion", "person", "commit", "at", "note")
     for w in waivers:
         note = esc(w.reason)
         if w.invalidated:
-            granted = f"commit {short(w.commit_sha)}" if w.commit_sha else "an unrecorded commit"
-            note = (
-                f"[red]STALE[/] (granted for {granted}, release now at "
-                f"{short(release.commit_sha)}: waive again) {note}"
-            )
+            why = esc(describe_stale_grant(w, release))
+            note = f"[red]STALE[/] ({why}: waive again) {note}"
         grid.add_row(
             w.gate,
             esc(w.criterion_id),

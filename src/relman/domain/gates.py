@@ -133,16 +133,22 @@ def _criterion_status(
 
 def describe_stale_waiver(waiver: Waiver, release: Release) -> str:
     """``waiver by rana is stale: granted for commit 1a2b…, the release is now at 3c4d…; …``"""
+    return (
+        f"waiver by {waiver.person_id} is stale: {describe_stale_grant(waiver, release)}; "
+        "waive it again"
+    )
+
+
+def describe_stale_grant(waiver: Waiver, release: Release) -> str:
+    """``granted for commit 1a2b…, the release is now at 3c4d…``: the one wording of why a
+    waiver is stale (gate status's criterion detail and its waivers table)."""
     granted = (
         f"commit {waiver.commit_sha[:12]}"
         if waiver.commit_sha
-        else "an earlier commit (not recorded)"
+        else "an earlier commit (not recorded)"  # granted before store revision 0005
     )
     now_at = release.commit_sha[:12] if release.commit_sha else "no commit"
-    return (
-        f"waiver by {waiver.person_id} is stale: granted for {granted}, the release is now "
-        f"at {now_at}; waive it again"
-    )
+    return f"granted for {granted}, the release is now at {now_at}"
 
 
 Verdict = tuple[bool, str, str | None]
