@@ -142,6 +142,7 @@ def test_hotfix_start_refuses_a_spent_hotfix_version(
 
     out = cli.fails(6, "flow", "hotfix", "start", "payments-timeout", "--as", "rana")
     assert "error: version 1.2.1-hotfix.1 has a build (D-1 deployed it to dev) (R-1)" in out
+    assert "(v1.2.0)" in out  # the production tag the hotfix's version is computed from
     assert "relman release plan --type hotfix --version auto" in out  # the way on
     assert _branches(repo_builder) == ["develop", "main"]
     assert repo_builder.git("branch", "--show-current") == "develop"

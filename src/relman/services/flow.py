@@ -122,11 +122,15 @@ def _run_linked(
     return replace(outcome, record=RecordOutcome(record))
 
 
-def _unspent(link: RecordLink | None, version: Version, *, kind: str, auto: bool) -> StartVersion:
+def _unspent(
+    link: RecordLink | None, version: Version, *, kind: str, auto: bool, where: str
+) -> StartVersion:
     """The version a start takes: not spent by a release in the store (`services.flow_versions`)."""
     if link is None:
         return StartVersion(version)
-    return decide_start_version(link.records, link.options, version, kind=kind, auto=auto)
+    return decide_start_version(
+        link.records, link.options, version, kind=kind, auto=auto, where=where
+    )
 
 
 def _state(flow: FlowGit, policy: FlowPolicy, push: bool) -> RepoState:
@@ -259,7 +263,8 @@ def start_release(
                 where="VERSION",
                 hint="pass a higher version, or 'auto' to compute it from the commits",
             )
-    start = _unspent(link, chosen, kind="release", auto=auto)  # before any branch exists
+    # before any branch exists: auto moves on past a spent version, an explicit one is refused
+    start = _unspent(link, chosen, kind="release", auto=auto, where="VERSION")
     chosen = start.version
     edits, notes = compute_version_edits(git=git, ref=base, policy=policy, version=chosen)
     notes = (*notes, *([start.note] if start.note else []))
@@ -340,7 +345,9 @@ def start_hotfix(
     state.require_branch(main, "base")
     hotfix = _next_hotfix(git, policy, main)
     base_tag, version = hotfix.production.tag, hotfix.next
-    start = _unspent(link, version, kind="hotfix", auto=True)  # refused before any branch exists
+    # a spent hotfix version is refused before any branch exists, never moved on: the version
+    # comes from base_tag at start and finish alike
+    start = _unspent(link, version, kind="hotfix", auto=False, where=base_tag)
     edits, notes = compute_version_edits(git=git, ref=base_tag, policy=policy, version=version)
     if state.tags.get(base_tag) != state.branches[main]:
         notes = (*notes, f"{main} has commits after {base_tag}: the hotfix starts at {base_tag}")

@@ -44,10 +44,13 @@ def decide_start_version(
     *,
     kind: str,
     auto: bool,
+    where: str,
 ) -> StartVersion:
-    """``version``, or the next free one (``auto``); ConflictError for a spent explicit one.
+    """``version``, or the next free one (``auto``); ConflictError for a spent one otherwise.
 
-    ``kind`` is ``release`` or ``hotfix``; a hotfix is never moved on (see the module doc).
+    ``kind`` is ``release`` or ``hotfix`` (a hotfix is never moved on, see the module doc: its
+    caller passes ``auto=False``); ``where`` is what the refusal points at: ``VERSION`` for an
+    explicit release version, the production tag a hotfix's version is computed from.
     """
     if records is None or not options.enabled:
         return StartVersion(version)
@@ -65,14 +68,12 @@ def decide_start_version(
         if spent is None:
             return StartVersion(version)
         return StartVersion(version, warning=_continued_warning(spent, options.release_id, kind))
-    moves = auto and kind == "release"
     try:
         fresh, skipped = read(
             lc.uow_factory,
-            lambda uow: find_unspent_version(uow, str(version), components=(), auto=moves),
+            lambda uow: find_unspent_version(uow, str(version), components=(), auto=auto),
         )
     except ConflictError as exc:
-        where = "VERSION" if kind == "release" else str(version)
         raise ConflictError(exc.message, where=where, hint=_hint(kind)) from exc
     if not skipped:
         return StartVersion(version)
