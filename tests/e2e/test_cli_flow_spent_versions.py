@@ -53,9 +53,10 @@ def _spend(cli: Cli, tmp_path: Path, release_type: str) -> dict[str, Any]:
     )["release"]  # fmt: skip
     artifact = tmp_path / f"build-{planned['version']}.tar.gz"
     artifact.write_bytes(b"the one build of this version\n")
-    cli.fails(
+    err = cli.error(
         10, "deploy", planned["id"], "--env", "dev", "--artifact", str(artifact), "--as", "dipu"
     )
+    assert f"to dev failed and was rolled back: step 2 (wait until {planned['version']}" in err
     return dict(planned)
 
 
@@ -73,9 +74,12 @@ def test_release_start_skips_a_version_whose_build_was_rolled_back(
     why = "version 1.3.0 has a build (D-1 deployed it to dev) (R-1)"
 
     # the spent version given explicitly: refused before any branch, nothing recorded
-    out = cli.fails(6, "flow", "release", "start", "1.3.0", "--as", "rana")
-    assert f"error: {why}: a version is one build" in out
-    assert "(VERSION)" in out
+    err = cli.error(6, "flow", "release", "start", "1.3.0", "--as", "rana")
+    assert err.splitlines()[:2] == [
+        f"error: {why}: a version is one build, and its artifact is already installed "
+        "(immutable) on the targets (VERSION)",
+        "hint: start the next version, or 'auto' to take the next free one",
+    ]
     assert _branches(repo_builder) == ["develop", "main"]
     assert [r["id"] for r in cli.json("release", "list")] == ["R-1"]
 
@@ -140,10 +144,13 @@ def test_hotfix_start_refuses_a_spent_hotfix_version(
     assert (spent["id"], spent["version"]) == ("R-1", "1.2.1-hotfix.1")
     repo_builder.checkout("develop")
 
-    out = cli.fails(6, "flow", "hotfix", "start", "payments-timeout", "--as", "rana")
-    assert "error: version 1.2.1-hotfix.1 has a build (D-1 deployed it to dev) (R-1)" in out
-    assert "(v1.2.0)" in out  # the production tag the hotfix's version is computed from
-    assert "relman release plan --type hotfix --version auto" in out  # the way on
+    err = cli.error(6, "flow", "hotfix", "start", "payments-timeout", "--as", "rana")
+    # located at the production tag the hotfix's version is computed from
+    assert err.splitlines()[0] == (
+        "error: version 1.2.1-hotfix.1 has a build (D-1 deployed it to dev) (R-1): a version is "
+        "one build, and its artifact is already installed (immutable) on the targets (v1.2.0)"
+    )
+    assert "relman release plan --type hotfix --version auto" in err  # the way on
     assert _branches(repo_builder) == ["develop", "main"]
     assert repo_builder.git("branch", "--show-current") == "develop"
     assert [r["id"] for r in cli.json("release", "list")] == ["R-1"]
