@@ -13,12 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from relman.domain.incidents import IncidentUpdate
-
 if TYPE_CHECKING:
     from relman.domain.outbox import OutboxEntry
     from relman.services.incidents import Incidents
-    from relman.services.lifecycle import Tx
 
 
 def describe_cab_notice(cab_roles: Sequence[str], queued: Sequence[OutboxEntry]) -> str:
@@ -63,9 +60,3 @@ def check_reach(
         )
     found.append(check_reminder_reach(notifications, incident_id=incident_id))
     return [w for w in found if w]
-
-
-def note_warnings(tx: Tx, incident_id: str, actor: str, warnings: Sequence[str]) -> None:
-    """Each warning also goes into the incident's story (kind ``unreachable``)."""
-    for text in warnings:
-        tx.uow.incidents.add_update(IncidentUpdate(incident_id, tx.at, actor, "unreachable", text))

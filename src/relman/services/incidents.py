@@ -39,7 +39,7 @@ from relman.domain.incidents import (
 )
 from relman.domain.releases import Release
 from relman.errors import ConflictError, RelmanError
-from relman.services.incident_reach import check_reach, describe_cab_notice, note_warnings
+from relman.services.incident_reach import check_reach, describe_cab_notice
 from relman.services.lifecycle import Lifecycle, Tx, get_actor, read, run_in_transaction
 
 if TYPE_CHECKING:
@@ -182,8 +182,11 @@ def open_incident(
                 )
             )
             warnings = check_reach(inc, incident.id, queued)
+        # each warning goes into the story too (kind "unreachable")
+        stories += [
+            IncidentUpdate(incident.id, tx.at, person.id, "unreachable", w) for w in warnings
+        ]
         add_stories(tx, stories)
-        note_warnings(tx, incident.id, person.id, warnings)
         after = {"incident": incident, "notified": notified, "warnings": warnings}
         tx.record("incident.open", incident.id, after=after)
         return OpenedIncident(incident, notified, warnings=tuple(warnings))
