@@ -135,9 +135,17 @@ def test_unreadable_context_files(repo: Any, capsys: Capsys, tmp_path: Path) -> 
     assert code == 4
     assert "invalid JSON" in err and f"{broken}:2:" in err
 
-    partial = tmp_path / "partial.json"
     _, out, _ = relman(capsys, repo, "notes", "-f", "json")
     context = json.loads(out)
+    lone = tmp_path / "lone-surrogate.json"  # valid to json.loads, but no text can hold it
+    lone.write_text(json.dumps({**context, "summary": "milk \ud800 yield"}))
+    for fmt in ("md", "json"):
+        code, out, err = relman(capsys, repo, "notes", "--from-context", str(lone), "-f", fmt)
+        assert code == 4
+        assert "invalid JSON" in err and "surrogate" in err and f"{lone}:1:" in err
+        assert out == ""
+
+    partial = tmp_path / "partial.json"
     del context["technical"]["migrations"]
     partial.write_text(json.dumps(context))
     code, _, err = relman(capsys, repo, "notes", "--from-context", str(partial))

@@ -163,12 +163,11 @@ def notes(
         date=date,
     )
     context = load_context(svc, request, from_context)
-    chunks = rn.iter_notes_text(renderer=svc.notes_renderer, context=context, fmt=fmt.lower())
+    text = rn.render_notes(renderer=svc.notes_renderer, context=context, fmt=fmt.lower())
     if output is None:
-        for chunk in chunks:  # JSON of a long history: written as it is encoded
-            sys.stdout.write(chunk)
+        sys.stdout.write(text)
         return
-    rn.write_output(files=svc.files, path=output, text="".join(chunks))
+    rn.write_output(files=svc.files, path=output, text=text)
     _common.console().print(f"Release notes of {context['version']} written to {show_path(output)}")
 
 

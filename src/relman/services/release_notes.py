@@ -15,8 +15,7 @@ writes through ``TextFiles`` (atomically); nothing is written when anything fail
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -49,7 +48,7 @@ from relman.domain.versions import Bump, Version
 from relman.errors import ConflictError, GitError, InvalidInputError
 from relman.ports import FileChange, GitRepo, TagRef
 from relman.services.git_memo import RememberedTags
-from relman.services.json_text import iter_json_chunks
+from relman.services.json_text import JSONDecodeError, dump_json_text, load_json_text
 from relman.services.versioning import SHALLOW_MESSAGE, compute_next
 
 FORMATS = ("md", "html", "json")
@@ -310,22 +309,13 @@ def _add_technical_facts(
 
 def render_notes(*, renderer: NotesRenderer, context: Mapping[str, Any], fmt: str) -> str:
     """The notes as Markdown, HTML or the JSON context itself."""
-    return "".join(iter_notes_text(renderer=renderer, context=context, fmt=fmt))
-
-
-def iter_notes_text(
-    *, renderer: NotesRenderer, context: Mapping[str, Any], fmt: str
-) -> Iterator[str]:
-    """:func:`render_notes` in chunks: the JSON of a long history is never one big string."""
     if fmt == "json":
-        yield from iter_json_chunks(context)
-        yield "\n"
-        return
+        return dump_json_text(context) + "\n"
     if fmt not in TEMPLATES:
         raise InvalidInputError(
             f"unknown format {fmt!r}: expected one of {', '.join(FORMATS)}", where="--format"
         )
-    yield renderer.render(TEMPLATES[fmt], context)
+    return renderer.render(TEMPLATES[fmt], context)
 
 
 def load_notes_context(*, files: TextFiles, path: Path) -> dict[str, Any]:
@@ -334,8 +324,8 @@ def load_notes_context(*, files: TextFiles, path: Path) -> dict[str, Any]:
     if text is None:
         raise InvalidInputError("cannot read release notes context: no such file", where=str(path))
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
+        data = load_json_text(text)
+    except JSONDecodeError as exc:
         raise InvalidInputError(
             f"invalid JSON in release notes context: {exc.msg}",
             where=f"{path}:{exc.lineno}:{exc.colno}",
