@@ -163,10 +163,12 @@ def notes(
         date=date,
     )
     context = load_context(svc, request, from_context)
-    text = rn.render_notes(renderer=svc.notes_renderer, context=context, fmt=fmt.lower())
     if output is None:
-        sys.stdout.write(text)
+        data = rn.encode_notes(renderer=svc.notes_renderer, context=context, fmt=fmt.lower())
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
         return
+    text = rn.render_notes(renderer=svc.notes_renderer, context=context, fmt=fmt.lower())
     rn.write_output(files=svc.files, path=output, text=text)
     _common.console().print(f"Release notes of {context['version']} written to {show_path(output)}")
 

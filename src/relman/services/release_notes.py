@@ -48,7 +48,12 @@ from relman.domain.versions import Bump, Version
 from relman.errors import ConflictError, GitError, InvalidInputError
 from relman.ports import FileChange, GitRepo, TagRef
 from relman.services.git_memo import RememberedTags
-from relman.services.json_text import JSONDecodeError, dump_json_text, load_json_text
+from relman.services.json_text import (
+    JSONDecodeError,
+    dump_json_bytes,
+    dump_json_text,
+    load_json_text,
+)
 from relman.services.versioning import SHALLOW_MESSAGE, compute_next
 
 FORMATS = ("md", "html", "json")
@@ -316,6 +321,13 @@ def render_notes(*, renderer: NotesRenderer, context: Mapping[str, Any], fmt: st
             f"unknown format {fmt!r}: expected one of {', '.join(FORMATS)}", where="--format"
         )
     return renderer.render(TEMPLATES[fmt], context)
+
+
+def encode_notes(*, renderer: NotesRenderer, context: Mapping[str, Any], fmt: str) -> bytes:
+    """:func:`render_notes` as UTF-8; the JSON of a long history is not copied on the way."""
+    if fmt == "json":
+        return dump_json_bytes(context)
+    return render_notes(renderer=renderer, context=context, fmt=fmt).encode("utf-8")
 
 
 def load_notes_context(*, files: TextFiles, path: Path) -> dict[str, Any]:
