@@ -4,7 +4,7 @@ Builds synthetic repositories of 1k, 10k and 100k Conventional Commits (about on
 per 20 commits, half annotated) with ``git fast-import`` -- one process per repository, not one
 ``git commit`` per commit -- and caches them under ``bench/.work/``. Then measures, as separate
 processes, the median wall time of several runs and the peak RSS (``ru_maxrss`` of the child
-and everything it waited for, via ``os.wait4``) of:
+and everything it waited for, via ``os.wait4`` in a small launcher process, see ``run_once``) of:
 
 - ``git log`` over the whole history with relman's exact format, output to /dev/null;
 - ``relman version next``: the commits since the last tag (a short range);
@@ -183,21 +183,39 @@ class Result:
     status: int
 
 
+# The measured command runs as the child of this small launcher, not of the bench itself. On
+# Linux a process's peak RSS starts at the peak of the process it was spawned from (exec keeps
+# the old memory's high-water mark): spawned straight from the bench, which built a 100k-commit
+# repository in memory, every command "peaked" at the bench's 144 MB.
+_LAUNCHER = """
+import json, os, sys, time
+out = os.open(os.devnull, os.O_WRONLY)
+started = time.perf_counter()
+to_devnull = [(os.POSIX_SPAWN_DUP2, out, 1)]
+pid = os.posix_spawnp(sys.argv[1], sys.argv[1:], os.environ, file_actions=to_devnull)
+_, status, usage = os.wait4(pid, 0)
+elapsed = time.perf_counter() - started
+cpu = usage.ru_utime + usage.ru_stime
+print(json.dumps([elapsed, cpu, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)]))
+"""
+
+
 def run_once(argv: Sequence[str], cwd: Path) -> tuple[float, float, float, int]:
-    """(wall seconds, CPU seconds, peak RSS in MB of the process tree, exit status)."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(
-        argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=_env()
+    """(wall seconds, CPU seconds, peak RSS in MB, exit status) of one run of ``argv``."""
+    proc = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", _LAUNCHER, *argv],
+        cwd=cwd,
+        capture_output=True,
+        env=_env(),
+        check=False,
     )
-    assert proc.stderr is not None
-    err = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - started
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode not in (0, 9):
-        sys.stderr.write(err.decode("utf-8", "replace"))
-    cpu = usage.ru_utime + usage.ru_stime
-    return elapsed, cpu, usage.ru_maxrss / 1024, proc.returncode
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stderr.decode("utf-8", "replace"))
+        raise SystemExit(f"cannot launch {argv[0]}: exit {proc.returncode}")
+    elapsed, cpu, rss, code = json.loads(proc.stdout)
+    if code not in (0, 9):
+        sys.stderr.write(proc.stderr.decode("utf-8", "replace"))
+    return elapsed, cpu, rss, code
 
 
 def measure(name: str, argv: Sequence[str], cwd: Path, runs: int) -> Result:
