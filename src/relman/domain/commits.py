@@ -169,9 +169,14 @@ def parse_commit(
     message: str, *, sha: str = "", ticket_patterns: Sequence[str] = DEFAULT_TICKET_PATTERNS
 ) -> Commit:
     """Parse one Conventional Commits message; InvalidCommitError names the broken rule."""
-    lines = normalize_lines(message)
-    parts = split_lines(lines)
-    header = parts.header
+    if "\n" in message or "\r" in message:
+        lines = normalize_lines(message)
+        parts = split_lines(lines)
+        header, body, footers = parts.header, parts.body, parts.footers
+        text = "\n".join(lines)
+    else:  # a header alone, as most commits are: nothing to split
+        header = text = message.rstrip()
+        body, footers = "", ()
     if not header:
         raise _invalid(sha, "message is empty", "message-empty")
     git_revert = GIT_REVERT_RE.match(header)
@@ -187,32 +192,33 @@ def parse_commit(
         description = (match.group("desc") or "").strip()
         if not description:
             raise _invalid(sha, f"header {header!r} has an empty description", "subject-empty")
-    notes = tuple(f.value for f in parts.footers if f.is_breaking) if parts.footers else ()
+    notes = tuple(f.value for f in footers if f.is_breaking) if footers else ()
     breaking = bang or bool(notes)
     if bang and not notes:
         notes = (description,)
     is_revert = ctype == "revert"
     return Commit(
-        type=ctype,
-        scope=scope,
-        description=description,
-        body=parts.body,
-        footers=parts.footers,
-        breaking=breaking,
-        breaking_notes=notes,
-        header=header,
-        sha=sha,
-        is_revert=is_revert,
-        reverts=_find_reverted_sha(parts) if is_revert else None,
-        tickets=find_tickets("\n".join(lines), ticket_patterns),
+        ctype,
+        scope,
+        description,
+        body,
+        footers,
+        breaking,
+        notes,
+        header,
+        sha,
+        False,  # is_merge: read_commits sets it
+        is_revert,
+        _find_reverted_sha(text, footers) if is_revert else None,
+        find_tickets(text, ticket_patterns),
     )
 
 
-def _find_reverted_sha(parts: MessageParts) -> str | None:
-    found = _REVERTS_SHA.search("\n".join(parts.lines))
+def _find_reverted_sha(text: str, footers: tuple[Footer, ...]) -> str | None:
+    found = _REVERTS_SHA.search(text)
     if found:
         return found.group("sha").lower()
-    for footer in parts.footers:
+    for footer in footers:
         if normalize_token(footer.token) == "refs":
             for word in re.split(r"[\s,]+", footer.value):
                 if _SHA.match(word):
