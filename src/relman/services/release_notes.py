@@ -47,6 +47,7 @@ from relman.domain.tags import is_production_version
 from relman.domain.versions import Bump, Version
 from relman.errors import ConflictError, GitError, InvalidInputError
 from relman.ports import FileChange, GitRepo, TagRef
+from relman.services.bulk import paused_gc
 from relman.services.git_memo import RememberedTags
 from relman.services.json_text import (
     JSONDecodeError,
@@ -117,6 +118,7 @@ class WriteResult:
 # ------------------------------------------------------------------ building the context
 
 
+@paused_gc()  # 100k parsed commits and entries: see relman.services.bulk
 def build_notes_context(
     *,
     git: GitRepo,
@@ -449,6 +451,7 @@ def add_changelog_entry(
     return WriteResult(paths=(path,), versions=(str(version),))
 
 
+@paused_gc()
 def rebuild_changelog(
     *,
     git: GitRepo,
