@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import pytest
+
 from relman.adapters.git_cli import GitCli
+from relman.errors import GitError
 from relman.services.git_memo import RememberedTags
 
 if TYPE_CHECKING:
@@ -44,3 +47,33 @@ def test_a_listing_is_read_once_per_use_case(repo_builder: RepoBuilder) -> None:
         "v1.0.1",
     ]
     assert [t.name for t in memo.list_tags(head)] == ["v1.0.0", "v1.0.1"]  # another question
+
+
+def test_a_prefetched_listing_is_the_listing(repo_builder: RepoBuilder) -> None:
+    first = repo_builder.commit("feat: a", {"a.txt": "1\n"})
+    repo_builder.tag("v1.0.0")
+    head = repo_builder.commit("fix: b", {"a.txt": "2\n"})
+    repo_builder.tag("v1.0.1")
+    git = GitCli(repo_builder.path)
+    with RememberedTags(git) as memo:
+        memo.prefetch_tags(head, prefix="v")
+        memo.prefetch_tags(first, prefix="v")
+        memo.prefetch_tags(head, prefix="v")  # asked twice: one walk
+        assert [c.sha for c in memo.iter_commits("HEAD")] == [head, first]  # meanwhile
+        repo_builder.tag("v1.0.2")  # after the walk started: not in its answer
+        assert [t.name for t in memo.list_tags(first, prefix="v")] == ["v1.0.0"]
+        assert [t.name for t in memo.list_tags(head, prefix="v")] == ["v1.0.0", "v1.0.1"]
+
+
+def test_a_prefetch_that_fails_fails_when_asked_for(repo_builder: RepoBuilder) -> None:
+    repo_builder.commit("feat: a", {"a.txt": "1\n"})
+    git = GitCli(repo_builder.path)
+    missing = "0" * 40
+    with pytest.raises(GitError) as direct:
+        git.list_tags(missing, prefix="v")
+    with RememberedTags(git) as memo:
+        memo.prefetch_tags(missing, prefix="v")  # no error yet
+        with pytest.raises(GitError) as caught:
+            memo.list_tags(missing, prefix="v")
+    assert "must point to a commit" in caught.value.message
+    assert (caught.value.message, caught.value.where) == (direct.value.message, direct.value.where)

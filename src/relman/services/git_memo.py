@@ -4,13 +4,22 @@
 5000 tags that is ~0.15 s per call. Release notes ask for the same listing twice (the range,
 then the next version); inside one read-only use case nothing moves the tags in between, so
 the second answer can be the first one.
+
+:meth:`RememberedTags.prefetch_tags` starts a listing in a background thread: when the range
+of the log is known before the tags are needed (``notes --from``), the tag walks run in their
+own git processes while this one reads the log. Use the view as a context manager so that
+those threads are joined.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from types import TracebackType
 
 from relman.ports import FileChange, GitRepo, RawCommit, TagRef
+
+_Key = tuple[str | None, str]
 
 
 class RememberedTags:
@@ -18,7 +27,32 @@ class RememberedTags:
 
     def __init__(self, git: GitRepo) -> None:
         self._git = git
-        self._tags: dict[tuple[str | None, str], list[TagRef]] = {}
+        self._tags: dict[_Key, list[TagRef]] = {}
+        self._pending: dict[_Key, Future[list[TagRef]]] = {}
+        self._pool: ThreadPoolExecutor | None = None
+
+    def __enter__(self) -> RememberedTags:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)  # a listing still running ends with its git process
+            self._pool = None
+        self._pending.clear()
+
+    def prefetch_tags(self, merged_into: str | None = None, *, prefix: str = "") -> None:
+        """Start :meth:`list_tags` in the background; its errors surface when it is asked for."""
+        key = (merged_into, prefix)
+        if key in self._tags or key in self._pending:
+            return
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="relman-tags")
+        self._pending[key] = self._pool.submit(self._git.list_tags, merged_into, prefix=prefix)
 
     @property
     def root(self) -> str:
@@ -35,7 +69,12 @@ class RememberedTags:
     def list_tags(self, merged_into: str | None = None, *, prefix: str = "") -> list[TagRef]:
         key = (merged_into, prefix)
         if key not in self._tags:
-            self._tags[key] = self._git.list_tags(merged_into, prefix=prefix)
+            pending = self._pending.pop(key, None)
+            self._tags[key] = (
+                pending.result()
+                if pending is not None
+                else self._git.list_tags(merged_into, prefix=prefix)
+            )
         return list(self._tags[key])
 
     def changed_files(self, base: str, head: str) -> list[FileChange]:

@@ -128,18 +128,32 @@ def build_notes_context(
     technical: bool = True,
 ) -> NotesResult:
     """The template context of one release; ``technical=False`` skips the file diffs."""
-    git = RememberedTags(git)  # the tags merged into --to are listed twice (range, version)
+    with RememberedTags(git) as memo:  # the tags merged into --to are listed twice
+        return _build_notes_context(
+            memo, versioning=versioning, notes=notes, request=request, technical=technical
+        )
+
+
+def _build_notes_context(
+    git: RememberedTags,
+    *,
+    versioning: VersioningPolicy,
+    notes: NotesPolicy,
+    request: NotesRequest,
+    technical: bool,
+) -> NotesResult:
     warnings: list[str] = []
     comp = versioning.get_component(request.component)
     to_sha = git.resolve(request.to_ref)
-    releases = list_production_releases(git, comp, notes, to_sha)
-    tagged = _highest(r for r in releases if r[1].sha == to_sha)
+    releases: list[tuple[Version, TagRef]] | None = None
     if request.from_ref is not None:
-        start = git.resolve(request.from_ref)
-        base = _highest(list_production_releases(git, comp, notes, start))
-        from_sha: str | None = start
+        from_sha: str | None = git.resolve(request.from_ref)
         from_label: str | None = request.from_ref
+        # the range is known: the two tag walks run in git processes of their own meanwhile
+        git.prefetch_tags(to_sha, prefix=comp.tag_format.prefix)
+        git.prefetch_tags(from_sha, prefix=comp.tag_format.prefix)
     else:
+        releases = list_production_releases(git, comp, notes, to_sha)
         base = _highest(r for r in releases if r[1].sha != to_sha)
         if base is None and git.is_shallow():
             raise GitError(
@@ -149,10 +163,15 @@ def build_notes_context(
             )
         from_sha = base[1].sha if base else None
         from_label = base[1].name if base else None
-    previous = base[0] if base else None
 
     revs = [to_sha] if from_sha is None else [f"^{from_sha}", to_sha]
     commits = list(read_commits(git.iter_commits(revs, paths=comp.paths), versioning.commit_policy))
+    if releases is None:
+        assert from_sha is not None
+        releases = list_production_releases(git, comp, notes, to_sha)
+        base = _highest(list_production_releases(git, comp, notes, from_sha))
+    tagged = _highest(r for r in releases if r[1].sha == to_sha)
+    previous = base[0] if base else None
     bump = decide_bump(commits, versioning.commit_policy, current=previous).bump
     version = _decide_version(
         git,
