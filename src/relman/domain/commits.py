@@ -179,17 +179,20 @@ def parse_commit(
         body, footers = "", ()
     if not header:
         raise _invalid(sha, "message is empty", "message-empty")
-    git_revert = GIT_REVERT_RE.match(header)
+    git_revert = GIT_REVERT_RE.match(header) if header.startswith(("Revert ", "Reapply ")) else None
     if git_revert:
         ctype, scope, bang, description = "revert", None, False, git_revert.group("inner")
     else:
         match = HEADER_RE.match(header)
-        if match is None or (match.group("scope") is not None and not match.group("scope").strip()):
+        if match is None:
             raise _invalid(sha, f"header {header!r} is not {HEADER_FORMAT!r}", "header-format")
-        ctype = match.group("type").lower()
-        scope = match.group("scope").strip() if match.group("scope") is not None else None
-        bang = match.group("bang") is not None
-        description = (match.group("desc") or "").strip()
+        raw_type, raw_scope, bang_mark, raw_description = match.groups()
+        scope = raw_scope.strip() if raw_scope is not None else None
+        if scope == "":
+            raise _invalid(sha, f"header {header!r} is not {HEADER_FORMAT!r}", "header-format")
+        ctype = raw_type.lower()
+        bang = bang_mark is not None
+        description = (raw_description or "").strip()
         if not description:
             raise _invalid(sha, f"header {header!r} has an empty description", "subject-empty")
     notes = tuple(f.value for f in footers if f.is_breaking) if footers else ()
@@ -328,18 +331,18 @@ def list_merge_messages(message: str, mode: str) -> list[str]:
 
 def read_commits(raws: Iterable[RawCommitLike], policy: CommitPolicy) -> Iterator[Commit]:
     """Parse a range leniently: merges per policy, non-conventional commits dropped."""
+    patterns = policy.ticket_patterns
     for raw in raws:
+        is_merge = raw.is_merge
         messages = (
-            list_merge_messages(raw.message, policy.merge_commits)
-            if raw.is_merge
-            else [raw.message]
+            list_merge_messages(raw.message, policy.merge_commits) if is_merge else (raw.message,)
         )
         for message in messages:
             try:
-                commit = parse_commit(message, sha=raw.sha, ticket_patterns=policy.ticket_patterns)
+                commit = parse_commit(message, sha=raw.sha, ticket_patterns=patterns)
             except InvalidCommitError:
                 continue
-            yield replace(commit, is_merge=raw.is_merge) if raw.is_merge else commit
+            yield replace(commit, is_merge=True) if is_merge else commit
 
 
 @dataclass(frozen=True)
