@@ -8,7 +8,6 @@ a record at that ref whatever is checked out.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -16,12 +15,13 @@ from relman.domain.branches import BranchKind, split_branch
 from relman.domain.flow import FlowPolicy, decide_release_version
 from relman.domain.versions import Version
 from relman.errors import InvalidInputError
+from relman.services.git_views import GitRepoView
 from relman.services.production import compute_next_hotfix
 from relman.services.versioning import get_current_version
 
 if TYPE_CHECKING:
     from relman.domain.components import VersioningPolicy
-    from relman.ports import FileChange, GitRepo, RawCommit, TagRef
+    from relman.ports import GitRepo, TagRef
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,7 @@ def compute_ref_event(
     )
 
 
-class PinnedGit:
+class PinnedGit(GitRepoView):
     """A `GitRepo` whose HEAD is ``head`` and which does not see ``hidden_tags``.
 
     The lifecycle use cases work "at HEAD"; the flow binds records to a named commit (the
@@ -135,37 +135,13 @@ class PinnedGit:
     """
 
     def __init__(self, git: GitRepo, *, head: str, hidden_tags: frozenset[str | None]) -> None:
-        self._git = git
+        super().__init__(git)
         self._head = head
         self._hidden = hidden_tags
-
-    @property
-    def root(self) -> str:
-        return self._git.root
 
     def resolve(self, ref: str) -> str:
         return self._head if ref == "HEAD" else self._git.resolve(ref)
 
-    def iter_commits(
-        self, rev_range: str | Sequence[str], paths: Sequence[str] = ()
-    ) -> Iterator[RawCommit]:
-        return self._git.iter_commits(rev_range, paths)
-
     def list_tags(self, merged_into: str | None = None, *, prefix: str = "") -> list[TagRef]:
         tags = self._git.list_tags(merged_into=merged_into, prefix=prefix)
         return [t for t in tags if t.name not in self._hidden]
-
-    def changed_files(self, base: str, head: str) -> list[FileChange]:
-        return self._git.changed_files(base, head)
-
-    def read_file(self, ref: str, path: str) -> str | None:
-        return self._git.read_file(ref, path)
-
-    def list_files(self, ref: str) -> list[str]:
-        return self._git.list_files(ref)
-
-    def is_shallow(self) -> bool:
-        return self._git.is_shallow()
-
-    def current_branch(self) -> str | None:
-        return self._git.current_branch()

@@ -48,7 +48,7 @@ from relman.domain.versions import Bump, Version
 from relman.errors import ConflictError, GitError, InvalidInputError
 from relman.ports import FileChange, GitRepo, TagRef
 from relman.services.bulk import paused_gc
-from relman.services.git_memo import RememberedTags
+from relman.services.git_views import RememberedTags
 from relman.services.json_text import (
     JSONDecodeError,
     dump_json_bytes,

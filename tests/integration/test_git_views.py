@@ -8,7 +8,7 @@ import pytest
 
 from relman.adapters.git_cli import GitCli
 from relman.errors import GitError
-from relman.services.git_memo import RememberedTags
+from relman.services.git_views import RememberedTags
 
 if TYPE_CHECKING:
     from tests.conftest import RepoBuilder

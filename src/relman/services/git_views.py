@@ -1,4 +1,6 @@
-"""A read-only view of a GitRepo that remembers tag listings for one use case.
+"""Views of a GitRepo for one use case: remembered tag listings, counted commits.
+
+:class:`GitRepoView` delegates every call; a view overrides what it changes.
 
 ``git for-each-ref --merged=REF`` walks the history to check every tag: on 100k commits and
 5000 tags that is ~0.15 s per call. Release notes ask for the same listing twice (the range,
@@ -22,11 +24,48 @@ from relman.ports import FileChange, GitRepo, RawCommit, TagRef
 _Key = tuple[str | None, str]
 
 
-class RememberedTags:
-    """Delegates to ``git``; ``list_tags`` answers each (ref, prefix) once."""
+class GitRepoView:
+    """A GitRepo that delegates every call to ``git``."""
 
     def __init__(self, git: GitRepo) -> None:
         self._git = git
+
+    @property
+    def root(self) -> str:
+        return self._git.root
+
+    def resolve(self, ref: str) -> str:
+        return self._git.resolve(ref)
+
+    def iter_commits(
+        self, rev_range: str | Sequence[str], paths: Sequence[str] = ()
+    ) -> Iterator[RawCommit]:
+        return self._git.iter_commits(rev_range, paths)
+
+    def list_tags(self, merged_into: str | None = None, *, prefix: str = "") -> list[TagRef]:
+        return self._git.list_tags(merged_into, prefix=prefix)
+
+    def changed_files(self, base: str, head: str) -> list[FileChange]:
+        return self._git.changed_files(base, head)
+
+    def read_file(self, ref: str, path: str) -> str | None:
+        return self._git.read_file(ref, path)
+
+    def list_files(self, ref: str) -> list[str]:
+        return self._git.list_files(ref)
+
+    def is_shallow(self) -> bool:
+        return self._git.is_shallow()
+
+    def current_branch(self) -> str | None:
+        return self._git.current_branch()
+
+
+class RememberedTags(GitRepoView):
+    """``list_tags`` answers each (ref, prefix) once."""
+
+    def __init__(self, git: GitRepo) -> None:
+        super().__init__(git)
         self._tags: dict[_Key, list[TagRef]] = {}
         self._pending: dict[_Key, Future[list[TagRef]]] = {}
         self._pool: ThreadPoolExecutor | None = None
@@ -54,18 +93,6 @@ class RememberedTags:
             self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="relman-tags")
         self._pending[key] = self._pool.submit(self._git.list_tags, merged_into, prefix=prefix)
 
-    @property
-    def root(self) -> str:
-        return self._git.root
-
-    def resolve(self, ref: str) -> str:
-        return self._git.resolve(ref)
-
-    def iter_commits(
-        self, rev_range: str | Sequence[str], paths: Sequence[str] = ()
-    ) -> Iterator[RawCommit]:
-        return self._git.iter_commits(rev_range, paths)
-
     def list_tags(self, merged_into: str | None = None, *, prefix: str = "") -> list[TagRef]:
         key = (merged_into, prefix)
         if key not in self._tags:
@@ -76,18 +103,3 @@ class RememberedTags:
                 else self._git.list_tags(merged_into, prefix=prefix)
             )
         return list(self._tags[key])
-
-    def changed_files(self, base: str, head: str) -> list[FileChange]:
-        return self._git.changed_files(base, head)
-
-    def read_file(self, ref: str, path: str) -> str | None:
-        return self._git.read_file(ref, path)
-
-    def list_files(self, ref: str) -> list[str]:
-        return self._git.list_files(ref)
-
-    def is_shallow(self) -> bool:
-        return self._git.is_shallow()
-
-    def current_branch(self) -> str | None:
-        return self._git.current_branch()
