@@ -337,18 +337,10 @@ def test_shallow_clone_holding_the_tag_works(released: RepoBuilder, tmp_path: Pa
 
 
 def test_a_long_history_with_many_tags(repo_builder: RepoBuilder) -> None:
-    lines = []
-    for i in range(1, 2001):
-        msg = (f"feat: thing {i}\n" if i % 7 == 0 else f"fix: bug {i}\n").encode()
-        lines.append(b"commit refs/heads/main\nmark :%d\n" % i)
-        lines.append(f"committer Bot <bot@x> {1767204000 + i} +0600\n".encode())
-        lines.append(b"data %d\n%s\n" % (len(msg), msg))
-        if i % 20 == 0:
-            lines.append(b"reset refs/tags/v1.%d.0\nfrom :%d\n\n" % (i // 20, i))
-    subprocess.run(
-        ["git", "fast-import", "--quiet"], cwd=repo_builder.path, input=b"".join(lines), check=True
+    repo_builder.import_history(
+        [f"feat: thing {i}\n" if i % 7 == 0 else f"fix: bug {i}\n" for i in range(1, 2001)],
+        tags={i: f"v1.{i // 20}.0" for i in range(20, 2001, 20)},
     )
-    repo_builder.git("reset", "-q", "--hard", "main")
     current = get_current_version(git=GitCli(repo_builder.path), policy=_policy(repo_builder.path))
     assert current.version == Version(1, 100, 0)
     with pytest.raises(NothingToReleaseError, match="no commits"):
