@@ -1,4 +1,5 @@
-"""RememberedTags answers like the repository it wraps, and keeps its tag listings."""
+"""The GitRepo views answer like the repository they wrap: RememberedTags keeps its tag
+listings, CountingCommits reports the commits a log streams."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 
 from relman.adapters.git_cli import GitCli
 from relman.errors import GitError
-from relman.services.git_views import RememberedTags
+from relman.services.git_views import CountingCommits, RememberedTags
 
 if TYPE_CHECKING:
     from tests.conftest import RepoBuilder
@@ -77,3 +78,29 @@ def test_a_prefetch_that_fails_fails_when_asked_for(repo_builder: RepoBuilder) -
             memo.list_tags(missing, prefix="v")
     assert "must point to a commit" in caught.value.message
     assert (caught.value.message, caught.value.where) == (direct.value.message, direct.value.where)
+
+
+def test_counting_commits_reports_long_logs_and_their_end(repo_builder: RepoBuilder) -> None:
+    repo_builder.import_history([f"fix: {i}\n" for i in range(25)])
+    seen: list[object] = []
+    git = CountingCommits(
+        GitCli(repo_builder.path),
+        on_count=seen.append,
+        on_done=lambda: seen.append("done"),
+        every=5,
+        show_after=10,
+    )
+    assert len(list(git.iter_commits("HEAD"))) == 25
+    assert seen == [10, 15, 20, 25, "done"]
+
+    seen.clear()
+    assert len(list(git.iter_commits("HEAD~20"))) == 5  # a short log: nothing to show
+    assert seen == []
+
+    seen.clear()
+    log = git.iter_commits("HEAD")
+    for _ in range(12):
+        next(log)
+    log.close()  # the consumer stops early: the spinner still goes away
+    assert seen == [10, "done"]
+    assert git.root == repo_builder.git("rev-parse", "--show-toplevel")

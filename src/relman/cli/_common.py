@@ -31,12 +31,20 @@ def state(ctx: typer.Context) -> CliState:
     return obj
 
 
-def services(ctx: typer.Context) -> Services:
-    """Wire the services for the repository and policy chosen on the command line."""
+def services(ctx: typer.Context, *, history: bool = False) -> Services:
+    """Wire the services for the repository and policy chosen on the command line.
+
+    ``history``: the command may read a long history; on a terminal, show its progress.
+    """
     from relman.bootstrap import build_services
 
     st = state(ctx)
-    return build_services(repo=st.repo, config=st.config)
+    svc = build_services(repo=st.repo, config=st.config)
+    if history:
+        from relman.cli._history_progress import show_history_progress
+
+        show_history_progress(svc)
+    return svc
 
 
 def console(*, stderr: bool = False) -> Console:

@@ -47,7 +47,7 @@ def changelog(
     from relman.errors import InvalidInputError
     from relman.services import release_notes as rn
 
-    svc = _common.services(ctx)
+    svc = _common.services(ctx, history=True)
     path = output if output is not None else svc.repo_root / svc.notes_policy.changelog_file
     request = rn.NotesRequest(to_ref=to_ref, component=component, version=version, date=date)
     if all_releases:

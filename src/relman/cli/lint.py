@@ -108,7 +108,7 @@ def lint_range(
     """Lint every commit of a range (for CI); merge commits follow commits.merge_commits."""
     from relman.services.linting import lint_range as run
 
-    svc = services(ctx)
+    svc = services(ctx, history=True)
     report = run(
         git=svc.git, policy=svc.commit_policy, rev_range=rev_range, allow_fixup=allow_fixup
     )

@@ -152,7 +152,7 @@ def notes(
         return
     from relman.services import release_notes as rn
 
-    svc = _common.services(ctx)
+    svc = _common.services(ctx, history=True)
     request = _request(
         from_ref=from_ref,
         to_ref=to_ref,
@@ -192,7 +192,7 @@ def archive(
     """Archive the notes as docs/releases/release-notes-vVERSION.md and update the index."""
     from relman.services import release_notes as rn
 
-    svc = _common.services(ctx)
+    svc = _common.services(ctx, history=True)
     request = _request(
         from_ref=from_ref,
         to_ref=to_ref,

@@ -90,7 +90,7 @@ def next_(
     """Compute the next version from the Conventional Commits since the last release."""
     from relman.services.versioning import compute_next
 
-    svc = _common.services(ctx)
+    svc = _common.services(ctx, history=True)
     result = compute_next(
         git=svc.git,
         policy=svc.versioning_policy,

@@ -11,11 +11,14 @@ the second answer can be the first one.
 of the log is known before the tags are needed (``notes --from``), the tag walks run in their
 own git processes while this one reads the log. Use the view as a context manager so that
 those threads are joined.
+
+:class:`CountingCommits` reports how many commits each log has streamed so far: the CLI shows
+it while a long history is read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from types import TracebackType
 
@@ -103,3 +106,41 @@ class RememberedTags(GitRepoView):
                 else self._git.list_tags(merged_into, prefix=prefix)
             )
         return list(self._tags[key])
+
+
+class CountingCommits(GitRepoView):
+    """Calls ``on_count(n)`` every ``every`` commits a log streams (from ``show_after`` on), and
+    ``on_done()`` when a log that was counted ends, is closed or fails."""
+
+    def __init__(
+        self,
+        git: GitRepo,
+        *,
+        on_count: Callable[[int], None],
+        on_done: Callable[[], None],
+        every: int = 1000,
+        show_after: int = 2000,
+    ) -> None:
+        super().__init__(git)
+        self._on_count, self._on_done = on_count, on_done
+        self._every, self._show_after = every, show_after
+
+    def iter_commits(
+        self, rev_range: str | Sequence[str], paths: Sequence[str] = ()
+    ) -> Iterator[RawCommit]:
+        return self._count(self._git.iter_commits(rev_range, paths))
+
+    def _count(self, commits: Iterator[RawCommit]) -> Iterator[RawCommit]:
+        count, every, show_after = 0, self._every, self._show_after
+        try:
+            for raw in commits:
+                count += 1
+                if count % every == 0 and count >= show_after:
+                    self._on_count(count)
+                yield raw
+        finally:
+            close = getattr(commits, "close", None)
+            if close is not None:
+                close()  # an early stop ends the git process too
+            if count >= show_after:
+                self._on_done()
