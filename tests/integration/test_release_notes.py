@@ -12,6 +12,7 @@ from relman.adapters.files import LocalFiles, write_text_atomic
 from relman.adapters.templates import JinjaNotesRenderer, cell, md_row
 from relman.bootstrap import Services, build_services
 from relman.errors import ConfigError, ConflictError, GitError, InvalidInputError, NotFoundError
+from relman.services import changelog as cl
 from relman.services import release_notes as rn
 from relman.settings import validate_settings
 
@@ -365,7 +366,7 @@ def test_rebuilt_changelog_puts_a_merged_branch_in_the_release_that_merged_it(
     repo_builder.tag("v1.1.0")
     svc = services(repo_builder.path)
     path = repo_builder.path / "CHANGELOG.md"
-    result = rn.rebuild_changelog(
+    result = cl.rebuild_changelog(
         git=svc.git,
         versioning=svc.versioning_policy,
         notes=svc.notes_policy,
@@ -386,7 +387,7 @@ def test_rebuild_refuses_a_version_that_is_already_a_tag(notes_repo: Any) -> Non
     svc = services(repo.path)
     path = repo.path / "CHANGELOG.md"
     with pytest.raises(ConflictError, match=r"already released as tag v1\.0\.0"):
-        rn.rebuild_changelog(
+        cl.rebuild_changelog(
             git=svc.git,
             versioning=svc.versioning_policy,
             notes=svc.notes_policy,

@@ -45,6 +45,7 @@ def changelog(
 ) -> None:
     """Write or update CHANGELOG.md: one section per release, newest first."""
     from relman.errors import InvalidInputError
+    from relman.services import changelog as cl
     from relman.services import release_notes as rn
 
     svc = _common.services(ctx, history=True)
@@ -53,7 +54,7 @@ def changelog(
     if all_releases:
         if from_context is not None:
             raise InvalidInputError("--all cannot be used with --from-context", where="--all")
-        result = rn.rebuild_changelog(
+        result = cl.rebuild_changelog(
             git=svc.git,
             versioning=svc.versioning_policy,
             notes=svc.notes_policy,
@@ -67,7 +68,7 @@ def changelog(
         _common.console().print(f"Rebuilt {show_path(path)} from {count} {what}")
         return
     context = load_context(svc, request, from_context, technical=False)
-    result = rn.add_changelog_entry(
+    result = cl.add_changelog_entry(
         path=path,
         notes=svc.notes_policy,
         renderer=svc.notes_renderer,

@@ -1,4 +1,5 @@
-"""Use cases: release notes (J-003 §10.1), their archive (§10.3) and CHANGELOG.md.
+"""Use cases: release notes (J-003 §10.1) and their archive (§10.3); CHANGELOG.md is
+:mod:`relman.services.changelog`.
 
 The range of a release is ``PREVIOUS..TO``: ``TO`` defaults to HEAD and ``PREVIOUS`` to the last
 production release tag reachable from it (a final version or a hotfix; alpha/beta/rc tags are
@@ -23,12 +24,10 @@ from typing import Any, Protocol
 from relman.domain.changelog import (
     ARCHIVE_INDEX,
     archive_file_name,
-    assign_commits_to_releases,
     list_archive_entries,
     parse_archive_file_name,
-    update_changelog,
 )
-from relman.domain.commits import Commit, decide_bump, read_commits
+from relman.domain.commits import decide_bump, read_commits
 from relman.domain.components import Component, VersioningPolicy
 from relman.domain.dependencies import compute_dependency_changes
 from relman.domain.notes import (
@@ -59,14 +58,7 @@ from relman.services.versioning import SHALLOW_MESSAGE, compute_next
 
 FORMATS = ("md", "html", "json")
 TEMPLATES = {"md": "release-notes.md.j2", "html": "release-notes.html.j2"}
-CHANGELOG_TEMPLATE = "changelog-entry.md.j2"
 INDEX_TEMPLATE = "archive-index.md.j2"
-CHANGELOG_HEADER = (
-    "# Changelog\n\n"
-    "All notable changes to {product} are documented in this file, newest release first.\n"
-    "Versions follow [Semantic Versioning 2.0.0](https://semver.org/); the full release notes\n"
-    "of each version are archived in `{archive_dir}/` (J-003 §10.3).\n"
-)
 
 
 class NotesRenderer(Protocol):
@@ -191,7 +183,7 @@ def _build_notes_context(
     facts = NotesFacts(
         version=str(version),
         release_type=release_type,
-        release_date=_release_date(git, request, to_sha),
+        release_date=find_release_date(git, request, to_sha),
         previous_version=str(previous) if previous else None,
         component=comp.name,
         from_ref=from_label,
@@ -244,7 +236,7 @@ def _decide_version(
     warnings: list[str],
 ) -> Version:
     if request.version is not None:
-        return _parse_version(request.version)
+        return parse_version_option(request.version)
     if tagged is not None:
         return tagged[0]
     nxt = compute_next(git=git, policy=versioning, component=comp.name, ref=to_sha, allow_noop=True)
@@ -258,14 +250,14 @@ def _decide_version(
     return current
 
 
-def _parse_version(text: str) -> Version:
+def parse_version_option(text: str) -> Version:
     try:
         return Version.parse(text.removeprefix("v"))
     except InvalidInputError as exc:
         raise type(exc)(exc.message, where="--version", hint=exc.hint) from exc
 
 
-def _release_date(git: GitRepo, request: NotesRequest, to_sha: str) -> str:
+def find_release_date(git: GitRepo, request: NotesRequest, to_sha: str) -> str:
     if request.date:
         return parse_iso_date(request.date, where="--date")
     log = git.iter_commits(to_sha)  # the first record is the --to commit itself
@@ -437,125 +429,3 @@ def archive_notes(
     index_path = directory / ARCHIVE_INDEX
     files.write_texts({path: text, index_path: index})
     return WriteResult(paths=(path, index_path), versions=(str(context["version"]),))
-
-
-# ------------------------------------------------------------------ changelog
-
-
-def changelog_header(notes: NotesPolicy) -> str:
-    return CHANGELOG_HEADER.format(product=notes.product, archive_dir=notes.archive_dir)
-
-
-def add_changelog_entry(
-    *,
-    path: Path,
-    notes: NotesPolicy,
-    renderer: NotesRenderer,
-    files: TextFiles,
-    context: Mapping[str, Any],
-    force: bool = False,
-) -> WriteResult:
-    """Insert (or with ``force`` replace) the section of one release in the changelog."""
-    version = Version.parse(context["version"])
-    entry = renderer.render(CHANGELOG_TEMPLATE, context)
-    text = update_changelog(
-        files.read_text(path),
-        version=version,
-        entry=entry,
-        header=changelog_header(notes),
-        force=force,
-        where=str(path),
-    )
-    files.write_texts({path: text})
-    return WriteResult(paths=(path,), versions=(str(version),))
-
-
-@paused_gc()
-def rebuild_changelog(
-    *,
-    git: GitRepo,
-    versioning: VersioningPolicy,
-    notes: NotesPolicy,
-    renderer: NotesRenderer,
-    files: TextFiles,
-    path: Path,
-    request: NotesRequest,
-) -> WriteResult:
-    """Rewrite the whole changelog from every production release tag, in one pass over the log.
-
-    Commits after the last tag become a section only when ``request.version`` names it.
-    """
-    comp = versioning.get_component(request.component)
-    to_sha = git.resolve(request.to_ref)
-    releases: dict[str, tuple[Version, TagRef]] = {}
-    for version, tag in list_production_releases(git, comp, notes, to_sha):
-        known = releases.get(tag.sha)
-        if known is None or version > known[0]:
-            releases[tag.sha] = (version, tag)  # one release per commit: the highest tag
-    raws = list(git.iter_commits(to_sha))
-    touched = {r.sha for r in git.iter_commits(to_sha, paths=comp.paths)} if comp.paths else None
-    groups = assign_commits_to_releases(raws, [(v, sha) for sha, (v, _) in releases.items()])
-    dates = {r.sha: r.date[:10] for r in raws}
-
-    plan: list[tuple[Version, str | None, str, str]] = [
-        (v, sha, tag.name, dates.get(sha, "")) for sha, (v, tag) in releases.items()
-    ]
-    plan.sort(key=lambda item: item[0])
-    if request.version is not None and groups[None]:
-        version = _parse_version(request.version)
-        clash = next((p for p in plan if p[0] == version), None)
-        if clash is not None:
-            raise ConflictError(
-                f"{version} is already released as tag {clash[2]}; the commits after it "
-                "need another --version",
-                where="--version",
-            )
-        plan.append((version, None, request.to_ref, _release_date(git, request, to_sha)))
-
-    sections: list[str] = []
-    previous: tuple[Version, str] | None = None
-    for version, sha, label, date in plan:
-        raws_of = [r for r in groups[sha] if touched is None or r.sha in touched]
-        commits = list(read_commits(raws_of, versioning.commit_policy))
-        context = _history_context(
-            versioning=versioning,
-            notes=notes,
-            comp=comp,
-            commits=commits,
-            version=version,
-            previous=previous,
-            label=label,
-            date=date,
-        )
-        sections.append(renderer.render(CHANGELOG_TEMPLATE, context))
-        previous = (version, label)
-    body = "\n".join(s.strip("\n") + "\n" for s in reversed(sections))
-    text = changelog_header(notes) + ("\n" + body if body else "")
-    files.write_texts({path: text})
-    return WriteResult(paths=(path,), versions=tuple(str(p[0]) for p in reversed(plan)))
-
-
-def _history_context(
-    *,
-    versioning: VersioningPolicy,
-    notes: NotesPolicy,
-    comp: Component,
-    commits: Iterable[Commit],
-    version: Version,
-    previous: tuple[Version, str] | None,
-    label: str,
-    date: str,
-) -> dict[str, Any]:
-    commits = list(commits)
-    prev = previous[0] if previous else None
-    bump = decide_bump(commits, versioning.commit_policy, current=prev).bump
-    facts = NotesFacts(
-        version=str(version),
-        release_type=decide_release_type(version, prev, bump, hotfix_token=notes.hotfix_token),
-        release_date=date,
-        previous_version=str(prev) if prev else None,
-        component=comp.name,
-        from_ref=previous[1] if previous else None,
-        to_ref=label,
-    )
-    return compute_notes_context(commits, versioning.commit_policy, notes, facts)
