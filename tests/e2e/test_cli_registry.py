@@ -56,6 +56,8 @@ def test_the_table_has_the_modules_own_help(capsys: pytest.CaptureFixture[str]) 
         assert command.name == entry.name
         own = inspect.cleandoc(command.short_help or command.help or "").split("\n\n")[0]
         assert entry.help == own.strip(), f"update the help of {entry.name!r} in COMMANDS"
+        # one line: in rich markup mode a line break stays a break in the narrow help column
+        assert "\n" not in entry.help, f"the first paragraph of {entry.name!r} spans lines"
         assert not command.hidden
         assert not command.deprecated
         assert not getattr(command, "rich_help_panel", None)  # one "Commands" panel

@@ -43,9 +43,11 @@ def demo(
         ),
     ] = False,
 ) -> int:
-    """Run a release through the whole J-003 plan: plan, Git Flow, gates G1-G7 with real test
-    evidence, promotion Dev -> QA -> Staging -> Prod in simulated windows, blue-green with a
-    backup, a bad canary rolled back, a P1 hotfix; then notes, notifications, status, audit."""
+    """Run a release through the whole J-003 plan, end to end, on this machine.
+
+    Plan, Git Flow, gates G1-G7 with real test evidence, promotion Dev -> QA -> Staging -> Prod
+    in simulated windows, blue-green with a backup, a bad canary rolled back, a P1 hotfix; then
+    notes, notifications, status, audit."""
     from relman.bootstrap import build_demo
     from relman.services.demo import run_demo
 

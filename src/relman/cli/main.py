@@ -34,27 +34,19 @@ COMMANDS: tuple[LazyCommand, ...] = (
         "demo",
         "relman.cli.demo",
         "demo",
-        "Run a release through the whole J-003 plan: plan, Git Flow, gates G1-G7 with real "
-        "test\n"
-        "evidence, promotion Dev -> QA -> Staging -> Prod in simulated windows, blue-green "
-        "with a\n"
-        "backup, a bad canary rolled back, a P1 hotfix; then notes, notifications, status, "
-        "audit.",
+        "Run a release through the whole J-003 plan, end to end, on this machine.",
     ),
     LazyCommand(
         "promote",
         "relman.cli.promote",
         "promote",
-        "Promote a release's build to the next environment: no skipping, the same build, the\n"
-        "required gates, the testing period (§2) and the compatibility matrix (§4.4); then "
-        "deploy.",
+        "Promote a release's build to the next environment, then deploy it there.",
     ),
     LazyCommand(
         "rollback",
         "relman.cli.rollback",
         "rollback",
-        "Switch traffic back to the kept previous version, roll the database back (reverse\n"
-        "migration, else the pre-migration backup), and record the time it took.",
+        "Switch traffic back to the kept previous version and roll the database back.",
     ),
     LazyCommand(
         "version",

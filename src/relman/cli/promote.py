@@ -26,8 +26,10 @@ def promote(
     actor: OptionalActor = None,
     as_json: Annotated[bool, JSON_OPT] = False,
 ) -> None:
-    """Promote a release's build to the next environment: no skipping, the same build, the
-    required gates, the testing period (§2) and the compatibility matrix (§4.4); then deploy."""
+    """Promote a release's build to the next environment, then deploy it there.
+
+    No skipping, the same build, the required gates, the testing period (§2) and the
+    compatibility matrix (§4.4)."""
     if check:
         from relman.services.promotion import get_promotion_report
 

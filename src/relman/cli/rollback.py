@@ -24,8 +24,10 @@ def rollback(
     actor: OptionalActor = None,
     as_json: Annotated[bool, JSON_OPT] = False,
 ) -> None:
-    """Switch traffic back to the kept previous version, roll the database back (reverse
-    migration, else the pre-migration backup), and record the time it took."""
+    """Switch traffic back to the kept previous version and roll the database back.
+
+    The database goes back by its reverse migration, else from the pre-migration backup; the
+    time the rollback took is recorded."""
     from relman.services.rollback import rollback_environment
 
     console = _common.console()
