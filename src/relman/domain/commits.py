@@ -201,19 +201,18 @@ def parse_commit(
         notes = (description,)
     is_revert = ctype == "revert"
     return Commit(
-        ctype,
-        scope,
-        description,
-        body,
-        footers,
-        breaking,
-        notes,
-        header,
-        sha,
-        False,  # is_merge: read_commits sets it
-        is_revert,
-        _find_reverted_sha(text, footers) if is_revert else None,
-        find_tickets(text, ticket_patterns),
+        type=ctype,
+        scope=scope,
+        description=description,
+        body=body,
+        footers=footers,
+        breaking=breaking,
+        breaking_notes=notes,
+        header=header,
+        sha=sha,
+        is_revert=is_revert,
+        reverts=_find_reverted_sha(text, footers) if is_revert else None,
+        tickets=find_tickets(text, ticket_patterns),
     )
 
 
