@@ -16,7 +16,7 @@ from relman.settings_core import CoreSettings, validate_core
 from relman.settings_source import PolicySource, read_policy
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from relman.domain.branches import BranchPolicy
     from relman.domain.commits import CommitPolicy
@@ -47,6 +47,8 @@ class Services:
     overrides: dict[str, object] = field(default_factory=dict)
     policy_file: Path | None = None  # where the policy came from; None: the built-in defaults
     source: PolicySource | None = None  # the policy as read, for `settings` on first use
+    # wraps the repository when it is first opened (the CLI counts the commits of long logs)
+    git_view: Callable[[GitRepo], GitRepo] | None = None
 
     @cached_property
     def settings(self) -> Settings:
@@ -64,10 +66,12 @@ class Services:
     def git(self) -> GitRepo:
         injected = self.overrides.get("git")
         if injected is not None:
-            return injected  # type: ignore[return-value]
-        from relman.adapters.git_cli import GitCli
+            git: GitRepo = injected  # type: ignore[assignment]
+        else:
+            from relman.adapters.git_cli import GitCli
 
-        return GitCli(self.repo_path)
+            git = GitCli(self.repo_path)
+        return self.git_view(git) if self.git_view is not None else git
 
     @cached_property
     def store(self) -> StateStore:

@@ -30,11 +30,14 @@ def _env() -> dict[str, str]:
     return {**env, "TERM": "xterm-256color"}
 
 
-def _run(repo: Path, *args: str, tty: bool) -> tuple[int, str, str]:
+def _run(
+    repo: Path, *args: str, tty: bool, env: dict[str, str] | None = None
+) -> tuple[int, str, str]:
     """(exit code, stdout, stderr) of ``relman -C repo ARGS``; stderr on a terminal if ``tty``."""
     argv = [sys.executable, "-m", "relman", "-C", str(repo), *args]
+    env = {**_env(), **(env or {})}
     if not tty:
-        proc = subprocess.run(argv, capture_output=True, text=True, env=_env(), check=False)
+        proc = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
         return proc.returncode, proc.stdout, proc.stderr
     master, slave = pty.openpty()
     chunks: list[bytes] = []
@@ -52,7 +55,7 @@ def _run(repo: Path, *args: str, tty: bool) -> tuple[int, str, str]:
     reader = threading.Thread(target=drain)
     reader.start()
     try:
-        child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=slave, env=_env())
+        child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=slave, env=env)
         os.close(slave)
         out, _ = child.communicate(timeout=120)
     finally:
@@ -86,6 +89,11 @@ def test_notes_show_the_commits_read_on_a_terminal(long_repo: Path) -> None:
     assert PROGRESS not in piped[2]
     assert piped[1] == out  # the same notes, byte for byte
 
+    # a CI log that asks for colours is still not a terminal
+    forced = _run(long_repo, "notes", tty=False, env={"FORCE_COLOR": "1", "TTY_COMPATIBLE": "1"})
+    assert forced[0] == 0
+    assert PROGRESS not in forced[2]
+
 
 @pytest.mark.parametrize(
     "args",
@@ -102,6 +110,18 @@ def test_a_short_range_shows_nothing(long_repo: Path) -> None:
     code, _, err = _run(long_repo, "notes", "--from", "HEAD~50", "--version", "2.0.0", tty=True)
     assert code == 0, err
     assert PROGRESS not in err
+
+
+def test_a_saved_context_needs_no_repository_on_a_terminal(long_repo: Path, tmp_path: Path) -> None:
+    saved = tmp_path / "context.json"
+    code, out, err = _run(long_repo, "notes", "--format", "json", "--version", "2.0.0", tty=False)
+    assert code == 0, err
+    saved.write_text(out)
+    elsewhere = tmp_path / "not-a-repo"
+    elsewhere.mkdir()
+    code, out, err = _run(elsewhere, "notes", "--from-context", str(saved), tty=True)
+    assert code == 0, err
+    assert out.startswith("# Release Notes") and "2.0.0" in out
 
 
 def _counts(text: str) -> list[str]:

@@ -43,7 +43,7 @@ def services(ctx: typer.Context, *, history: bool = False) -> Services:
     if history:
         from relman.cli._history_progress import show_history_progress
 
-        show_history_progress(svc)
+        show_history_progress(ctx, svc)
     return svc
 
 
