@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -96,6 +98,18 @@ def test_docs_only_range_warns_and_still_writes_notes(repo_builder: Any, capsys:
     code, out, err = relman(capsys, repo_builder, "notes", "--version", "1.0.1")
     assert (code, err) == (0, "")
     assert "v1.0.1" in out
+
+
+@pytest.mark.parametrize("fmt", ["md", "json"])
+def test_notes_to_a_text_only_stdout(repo: Any, capsys: Capsys, fmt: str) -> None:
+    """``main()`` called from a script whose stdout is a StringIO (no bytes layer)."""
+    code, expected, _ = relman(capsys, repo, "notes", "-f", fmt)
+    assert code == 0
+    text = io.StringIO()
+    with contextlib.redirect_stdout(text):
+        assert main(["-C", str(repo.path), "notes", "-f", fmt]) == 0
+    assert text.getvalue() == expected
+    assert "2.0.0" in expected
 
 
 # ------------------------------------------------------------------ bad input

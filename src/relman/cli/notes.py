@@ -165,8 +165,12 @@ def notes(
     context = load_context(svc, request, from_context)
     if output is None:
         data = rn.encode_notes(renderer=svc.notes_renderer, context=context, fmt=fmt.lower())
+        binary = getattr(sys.stdout, "buffer", None)
+        if binary is None:  # main() called in-process with a text-only stdout
+            sys.stdout.write(data.decode("utf-8"))
+            return
         sys.stdout.flush()
-        sys.stdout.buffer.write(data)
+        binary.write(data)
         return
     text = rn.render_notes(renderer=svc.notes_renderer, context=context, fmt=fmt.lower())
     rn.write_output(files=svc.files, path=output, text=text)
