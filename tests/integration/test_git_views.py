@@ -61,8 +61,9 @@ def test_a_prefetched_listing_is_the_listing(repo_builder: RepoBuilder) -> None:
         memo.prefetch_tags(first, prefix="v")
         memo.prefetch_tags(head, prefix="v")  # asked twice: one walk
         assert [c.sha for c in memo.iter_commits("HEAD")] == [head, first]  # meanwhile
-        repo_builder.tag("v1.0.2")  # after the walk started: not in its answer
         assert [t.name for t in memo.list_tags(first, prefix="v")] == ["v1.0.0"]
+        assert [t.name for t in memo.list_tags(head, prefix="v")] == ["v1.0.0", "v1.0.1"]
+        repo_builder.tag("v1.0.2")  # the listing is remembered, like one listed in the foreground
         assert [t.name for t in memo.list_tags(head, prefix="v")] == ["v1.0.0", "v1.0.1"]
 
 
