@@ -4,10 +4,11 @@
 of 100k commits (18 MB of JSON) that took 0.4 s. :func:`dump_json_text` encodes with orjson
 (0.04 s, one 18 MB buffer) and writes the same text for what a notes context holds: strings,
 integers, booleans, null, lists, tuples and objects (keys that are not strings become strings,
-as ``json`` does). Floats are written in orjson's shortest form (``1e300`` where ``json``
-writes ``1e+300``; NaN and the infinities as null). :func:`load_json_text` is the strict
-reader: a lone surrogate escape (``"\\ud800"``) or ``NaN`` is an error, not a value that
-fails later when the notes are written.
+as ``json`` does). Floats can differ in form (orjson writes ``1e-7`` where ``json`` writes
+``1e-07``, and NaN and the infinities as null); integers must fit in 64 bits.
+:func:`load_json_text` is orjson's reader: stricter than ``json.loads`` where it matters for
+notes (a lone surrogate escape such as ``"\\ud800"``, or ``NaN``, is an error, not a value that
+fails later when the notes are written); an integer beyond 64 bits is read as a float.
 """
 
 from __future__ import annotations
