@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from cli_support import Cli  # noqa: F401  (re-exported: the e2e tests import it from here)
+from cli_support import Cli
 from relman.testing import FixedClock
 
 DHAKA = ZoneInfo("Asia/Dhaka")
@@ -86,3 +86,24 @@ def use_clock(monkeypatch: pytest.MonkeyPatch, at: datetime) -> FixedClock:
 
 def use_store(monkeypatch: pytest.MonkeyPatch, database_url: str) -> None:
     monkeypatch.setenv("RELMAN_DATABASE_URL", database_url)
+
+
+def plan_patch_release(
+    repo_builder: Any,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    database_url: str,
+    *,
+    planner: str,
+) -> Cli:
+    """A repository with PEOPLE_TOML, v1.2.0 and one fix after it, the store at
+    ``database_url`` and Monday 2026-03-02 10:00 BDT; R-1, a patch release, planned by
+    ``planner`` for Friday. Returns the CLI of that repository."""
+    repo_builder.commit("chore: policy", {"relman.toml": PEOPLE_TOML, ".gitignore": ".relman/\n"})
+    repo_builder.tag("v1.2.0")
+    repo_builder.commit("fix(farm): milk yield rounding\n\nRefs: SD-140")
+    use_store(monkeypatch, database_url)
+    use_clock(monkeypatch, bdt("2026-03-02 10:00"))
+    cli = Cli(repo_builder.path, capsys)
+    cli.ok("release", "plan", "--type", "patch", "--target-date", "2026-03-06", "--as", planner)
+    return cli

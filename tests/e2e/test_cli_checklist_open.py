@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from calendar_support import PEOPLE_TOML, Cli, bdt, use_clock, use_store
+from calendar_support import Cli, plan_patch_release
 
 
 @pytest.fixture
@@ -15,14 +15,7 @@ def cli(
     monkeypatch: pytest.MonkeyPatch,
     database_url: str,
 ) -> Cli:
-    repo_builder.commit("chore: policy", {"relman.toml": PEOPLE_TOML, ".gitignore": ".relman/\n"})
-    repo_builder.tag("v1.2.0")
-    repo_builder.commit("fix(farm): milk yield rounding\n\nRefs: SD-140")
-    use_store(monkeypatch, database_url)
-    use_clock(monkeypatch, bdt("2026-03-02 10:00"))
-    cli = Cli(repo_builder.path, capsys)
-    cli.ok("release", "plan", "--type", "patch", "--target-date", "2026-03-06", "--as", "rana")
-    return cli
+    return plan_patch_release(repo_builder, capsys, monkeypatch, database_url, planner="rana")
 
 
 def test_open_an_appendix_a_checklist(cli: Cli) -> None:

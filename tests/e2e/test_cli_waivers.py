@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from calendar_support import PEOPLE_TOML, Cli, bdt, use_clock, use_store
+from calendar_support import Cli, plan_patch_release
 
 REASON = "risks assessed in the phase plan"
 
@@ -20,14 +20,7 @@ def cli(
     database_url: str,
 ) -> Cli:
     monkeypatch.setenv("COLUMNS", "400")  # Rich tables on one line each
-    repo_builder.commit("chore: policy", {"relman.toml": PEOPLE_TOML, ".gitignore": ".relman/\n"})
-    repo_builder.tag("v1.2.0")
-    repo_builder.commit("fix(farm): milk yield rounding\n\nRefs: SD-140")
-    use_store(monkeypatch, database_url)
-    use_clock(monkeypatch, bdt("2026-03-02 10:00"))
-    cli = Cli(repo_builder.path, capsys)
-    cli.ok("release", "plan", "--type", "patch", "--target-date", "2026-03-06", "--as", "dipu")
-    return cli
+    return plan_patch_release(repo_builder, capsys, monkeypatch, database_url, planner="dipu")
 
 
 def _risks(status: dict[str, Any]) -> dict[str, Any]:
